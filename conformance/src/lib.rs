@@ -1,0 +1,2 @@
+//! A black-box checker for Server-Sent Events endpoints, and a WHATWG-exact parser.
+pub mod parser;

@@ -1,0 +1,503 @@
+//! An incremental, WHATWG-exact `text/event-stream` parser.
+//!
+//! It follows the "Interpreting an event stream" rules of the HTML Living Standard
+//! (section 9.2.6) to the letter, and its output never depends on how the bytes are
+//! split into chunks.
+//!
+//! ```
+//! use sse_conformance::parser::{Item, Parser};
+//!
+//! let mut parser = Parser::new();
+//! let mut items = Vec::new();
+//! // A CR at the end of one chunk and the LF starting the next are ONE line break.
+//! parser.feed(b"id: 7\r", |item| items.push(item)).unwrap();
+//! parser.feed(b"\ndata: hello\n\n", |item| items.push(item)).unwrap();
+//!
+//! let Item::Event(event) = &items[0] else { panic!("expected an event") };
+//! assert_eq!(event.event_type, "message");
+//! assert_eq!(event.data, "hello");
+//! assert_eq!(event.last_event_id, "7");
+//! ```
+//!
+//! Why bytes and not text: CR and LF are ASCII and can never be part of a multi-byte
+//! UTF-8 sequence, and a decoder that meets an incomplete sequence before an ASCII byte
+//! emits U+FFFD and then that byte. So splitting lines on raw bytes and decoding each
+//! value with [`String::from_utf8_lossy`] (which substitutes maximal subparts exactly as
+//! the WHATWG UTF-8 decoder does) gives the same result as decoding the whole stream
+//! first, while lines that sit wholly inside one chunk are never copied.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// The UTF-8 byte order mark, stripped once at the very start of a stream.
+const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+
+/// One thing the parser found in the stream, in stream order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A dispatched event: what an `EventSource` would fire.
+    Event(Event),
+    /// A `retry` field whose value was all ASCII digits: the new reconnection time in ms.
+    Retry(u64),
+    /// A comment line (only with [`ParserOptions::comments`]), without its leading `:`.
+    Comment(String),
+    /// Something a client silently ignores (only with [`ParserOptions::notices`]).
+    Notice(Notice),
+}
+
+/// An event as an `EventSource` dispatches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The event type: `message` unless an `event` field set a non-empty one.
+    pub event_type: Cow<'static, str>,
+    /// The data lines joined with LF, without the final LF.
+    pub data: String,
+    /// The last-event-id string at the time of dispatch (empty if none was ever set).
+    pub last_event_id: String,
+}
+
+/// Fields a client ignores without a word: worth reporting, since they are usually bugs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A field name the spec does not know (names are case-sensitive: `Data` is unknown).
+    UnknownField {
+        /// The field name, decoded as UTF-8 with replacement.
+        name: String,
+    },
+    /// A `retry` field whose value is not only ASCII digits (`+5`, `5s`, empty).
+    InvalidRetry {
+        /// The value, decoded as UTF-8 with replacement.
+        value: String,
+    },
+    /// An `id` field containing NUL, which clients ignore.
+    IdWithNul {
+        /// The value, with NUL shown as U+0000.
+        value: String,
+    },
+}
+
+/// Limits and diagnostics for a [`Parser`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParserOptions {
+    /// The longest line accepted, in bytes, line break excluded.
+    pub max_line_len: usize,
+    /// The largest data buffer of one event, in bytes.
+    pub max_event_len: usize,
+    /// Report comment lines as [`Item::Comment`].
+    pub comments: bool,
+    /// Report ignored fields as [`Item::Notice`].
+    pub notices: bool,
+}
+
+impl Default for ParserOptions {
+    fn default() -> Self {
+        Self {
+            max_line_len: 4 << 20,
+            max_event_len: 16 << 20,
+            comments: false,
+            notices: false,
+        }
+    }
+}
+
+impl ParserOptions {
+    /// The defaults plus comments and notices: what a checker wants to see.
+    pub fn diagnostics() -> Self {
+        Self {
+            comments: true,
+            notices: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// The stream broke a size limit; the parser refuses further input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// A line longer than [`ParserOptions::max_line_len`].
+    LineTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// An event whose data exceeds [`ParserOptions::max_event_len`].
+    EventTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LineTooLong { limit } => write!(f, "a line is longer than {limit} bytes"),
+            Self::EventTooLarge { limit } => {
+                write!(f, "an event's data is larger than {limit} bytes")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// What was left over when the stream ended: the spec discards it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leftover {
+    /// Complete field lines of an event that no blank line closed.
+    pub field_lines: usize,
+    /// Bytes of a final line that no line break ended.
+    pub partial_line: usize,
+    /// Whether the discarded event had data (so a client lost a real event).
+    pub had_data: bool,
+}
+
+impl Leftover {
+    /// True when nothing was discarded.
+    pub fn is_empty(&self) -> bool {
+        self.field_lines == 0 && self.partial_line == 0
+    }
+}
+
+/// The incremental parser. Feed it chunks as they arrive; call [`Parser::finish`] at the end.
+#[derive(Debug, Clone)]
+pub struct Parser {
+    options: ParserOptions,
+    /// Bytes of a line that started in an earlier chunk.
+    line: Vec<u8>,
+    /// The previous chunk ended with CR: an LF starting the next one belongs to it.
+    skip_lf: bool,
+    /// How many BOM bytes have matched at the start; `None` once past the start.
+    bom_matched: Option<usize>,
+    data: Vec<u8>,
+    event_type: String,
+    id_buffer: String,
+    last_event_id: String,
+    /// Field lines seen since the last blank line (for [`Leftover`]).
+    field_lines: usize,
+    failed: Option<ParseError>,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parser {
+    /// A parser with the default limits and no diagnostics.
+    pub fn new() -> Self {
+        Self::with_options(ParserOptions::default())
+    }
+
+    /// A parser with the given options.
+    pub fn with_options(options: ParserOptions) -> Self {
+        Self {
+            options,
+            line: Vec::new(),
+            skip_lf: false,
+            bom_matched: Some(0),
+            data: Vec::new(),
+            event_type: String::new(),
+            id_buffer: String::new(),
+            last_event_id: String::new(),
+            field_lines: 0,
+            failed: None,
+        }
+    }
+
+    /// The last-event-id string: what a client would send as `Last-Event-ID` now.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Field lines of the event being built (not yet closed by a blank line).
+    pub fn pending_field_lines(&self) -> usize {
+        self.field_lines
+    }
+
+    /// Bytes of a line not yet ended.
+    pub fn pending_line_bytes(&self) -> usize {
+        self.line.len() + self.bom_matched.filter(|&n| n < BOM.len()).unwrap_or(0)
+    }
+
+    /// Parses one chunk, calling `emit` for every item it completes.
+    ///
+    /// # Errors
+    /// A line or event over the configured limits; the parser then refuses all input.
+    pub fn feed<F: FnMut(Item)>(&mut self, chunk: &[u8], mut emit: F) -> Result<(), ParseError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let result = self.feed_inner(chunk, &mut emit);
+        if let Err(error) = &result {
+            self.failed = Some(error.clone());
+        }
+        result
+    }
+
+    /// Convenience: parses one chunk and returns its items.
+    ///
+    /// # Errors
+    /// As [`Parser::feed`].
+    pub fn feed_to_vec(&mut self, chunk: &[u8]) -> Result<Vec<Item>, ParseError> {
+        let mut items = Vec::new();
+        self.feed(chunk, |item| items.push(item))?;
+        Ok(items)
+    }
+
+    /// Ends the stream: an event not closed by a blank line is discarded, as clients do.
+    ///
+    /// The parser is then ready for a new stream (as after a reconnect); the
+    /// last-event-id string is kept, like an `EventSource` keeps it.
+    pub fn finish(&mut self) -> Leftover {
+        let leftover = Leftover {
+            field_lines: self.field_lines,
+            partial_line: self.pending_line_bytes(),
+            had_data: !self.data.is_empty(),
+        };
+        self.line.clear();
+        self.data.clear();
+        self.event_type.clear();
+        self.skip_lf = false;
+        self.bom_matched = Some(0);
+        self.field_lines = 0;
+        self.id_buffer.clone_from(&self.last_event_id);
+        leftover
+    }
+
+    fn feed_inner(&mut self, mut chunk: &[u8], emit: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+        if let Some(matched) = self.bom_matched {
+            // Match the BOM byte by byte, since it may arrive split across chunks.
+            let mut matched = matched;
+            while matched < BOM.len() {
+                let Some((&byte, rest)) = chunk.split_first() else {
+                    self.bom_matched = Some(matched);
+                    return Ok(());
+                };
+                if byte != BOM[matched] {
+                    // Not a BOM after all: the bytes matched so far are content.
+                    self.line.extend_from_slice(&BOM[..matched]);
+                    break;
+                }
+                matched += 1;
+                chunk = rest;
+            }
+            self.bom_matched = None;
+        }
+
+        while !chunk.is_empty() {
+            if self.skip_lf {
+                self.skip_lf = false;
+                if chunk[0] == b'\n' {
+                    chunk = &chunk[1..];
+                    continue;
+                }
+            }
+            let Some(end) = memchr::memchr2(b'\r', b'\n', chunk) else {
+                if self.line.len() + chunk.len() > self.options.max_line_len {
+                    return Err(ParseError::LineTooLong {
+                        limit: self.options.max_line_len,
+                    });
+                }
+                self.line.extend_from_slice(chunk);
+                break;
+            };
+            if self.line.is_empty() {
+                self.process_line(&chunk[..end], emit)?;
+            } else {
+                let mut line = std::mem::take(&mut self.line);
+                line.extend_from_slice(&chunk[..end]);
+                let result = self.process_line(&line, emit);
+                line.clear();
+                self.line = line;
+                result?;
+            }
+            let mut next = end + 1;
+            if chunk[end] == b'\r' {
+                match chunk.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => self.skip_lf = true,
+                }
+            }
+            chunk = &chunk[next..];
+        }
+        Ok(())
+    }
+
+    fn process_line(&mut self, line: &[u8], emit: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+        if line.len() > self.options.max_line_len {
+            return Err(ParseError::LineTooLong {
+                limit: self.options.max_line_len,
+            });
+        }
+        if line.is_empty() {
+            self.dispatch(emit);
+            return Ok(());
+        }
+        if line[0] == b':' {
+            if self.options.comments {
+                emit(Item::Comment(String::from_utf8_lossy(&line[1..]).into_owned()));
+            }
+            return Ok(());
+        }
+        self.field_lines += 1;
+        let (name, value) = match memchr::memchr(b':', line) {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &[][..]),
+        };
+        match name {
+            b"data" => {
+                if self.data.len() + value.len() + 1 > self.options.max_event_len {
+                    return Err(ParseError::EventTooLarge {
+                        limit: self.options.max_event_len,
+                    });
+                }
+                self.data.reserve(value.len() + 1);
+                self.data.extend_from_slice(value);
+                self.data.push(b'\n');
+            }
+            b"event" => {
+                self.event_type.clear();
+                self.event_type.push_str(&String::from_utf8_lossy(value));
+            }
+            b"id" => {
+                if memchr::memchr(0, value).is_some() {
+                    if self.options.notices {
+                        let value = String::from_utf8_lossy(value).into_owned();
+                        emit(Item::Notice(Notice::IdWithNul { value }));
+                    }
+                } else {
+                    self.id_buffer.clear();
+                    self.id_buffer.push_str(&String::from_utf8_lossy(value));
+                }
+            }
+            b"retry" => {
+                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    let ms = value.iter().fold(0u64, |acc, digit| {
+                        acc.saturating_mul(10).saturating_add(u64::from(digit - b'0'))
+                    });
+                    emit(Item::Retry(ms));
+                } else if self.options.notices {
+                    let value = String::from_utf8_lossy(value).into_owned();
+                    emit(Item::Notice(Notice::InvalidRetry { value }));
+                }
+            }
+            _ => {
+                if self.options.notices {
+                    let name = String::from_utf8_lossy(name).into_owned();
+                    emit(Item::Notice(Notice::UnknownField { name }));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, emit: &mut impl FnMut(Item)) {
+        self.field_lines = 0;
+        if self.last_event_id != self.id_buffer {
+            self.last_event_id.clone_from(&self.id_buffer);
+        }
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return;
+        }
+        self.data.pop(); // the one trailing LF
+        let data = match String::from_utf8(std::mem::take(&mut self.data)) {
+            Ok(data) => data,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        };
+        let event_type = if self.event_type.is_empty() {
+            Cow::Borrowed("message")
+        } else {
+            Cow::Owned(std::mem::take(&mut self.event_type))
+        };
+        emit(Item::Event(Event {
+            event_type,
+            data,
+            last_event_id: self.last_event_id.clone(),
+        }));
+    }
+}
+
+/// Parses a whole stream at once (then [`Parser::finish`]): handy in tests.
+///
+/// ```
+/// let items = sse_conformance::parser::parse_all(b"data: a\r\ndata: b\n\n").unwrap();
+/// assert_eq!(items.len(), 1);
+/// ```
+///
+/// # Errors
+/// As [`Parser::feed`].
+pub fn parse_all(bytes: &[u8]) -> Result<Vec<Item>, ParseError> {
+    let mut parser = Parser::new();
+    let items = parser.feed_to_vec(bytes)?;
+    parser.finish();
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(bytes: &[u8]) -> Vec<(String, String, String)> {
+        parse_all(bytes)
+            .unwrap()
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Event(e) => Some((e.event_type.into_owned(), e.data, e.last_event_id)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn id_moves_the_resume_point_without_an_event() {
+        let mut parser = Parser::new();
+        assert!(parser.feed_to_vec(b"id: 5\n\n").unwrap().is_empty());
+        assert_eq!(parser.last_event_id(), "5");
+    }
+
+    #[test]
+    fn incomplete_final_event_is_discarded_with_its_id() {
+        let mut parser = Parser::new();
+        parser.feed(b"data: a\n\nid: 9\ndata: b\n", |_| {}).unwrap();
+        let leftover = parser.finish();
+        assert_eq!(leftover.field_lines, 2);
+        assert!(leftover.had_data);
+        assert_eq!(parser.last_event_id(), "");
+    }
+
+    #[test]
+    fn split_bom_is_stripped_and_a_false_start_is_kept() {
+        let mut parser = Parser::new();
+        parser.feed(b"\xEF", |_| {}).unwrap();
+        parser.feed(b"\xBB", |_| {}).unwrap();
+        let items = parser.feed_to_vec(b"\xBFdata: x\n\n").unwrap();
+        assert_eq!(items.len(), 1);
+        // EF BB followed by 'd' is not a BOM: it becomes U+FFFD in the field name.
+        assert!(events(b"\xEF\xBBdata: x\n\n").is_empty());
+    }
+
+    #[test]
+    fn limits_give_errors_not_growth() {
+        let options = ParserOptions {
+            max_line_len: 8,
+            ..ParserOptions::default()
+        };
+        let mut parser = Parser::with_options(options);
+        assert_eq!(
+            parser.feed(b"data: 0123456789", |_| {}),
+            Err(ParseError::LineTooLong { limit: 8 })
+        );
+        assert!(parser.feed(b"\n\n", |_| {}).is_err(), "stays failed");
+    }
+
+    #[test]
+    fn retry_needs_only_digits() {
+        let items = parse_all(b"retry: 03000\nretry: +5\nretry:\nretry: 5s\n\n").unwrap();
+        assert_eq!(items, vec![Item::Retry(3000)]);
+    }
+}
