@@ -1,0 +1,60 @@
+//! The sse-layer demo server: a ticker, an LLM-style chat stream, the echo contract and a
+//! benchmark endpoint, served over HTTP/1.1 and h2c on one port.
+//!
+//! `cargo run --release -p sse-layer --example demo -- --addr 127.0.0.1:0 [--heartbeat-ms N] [--cors-origin ORIGIN]`
+
+mod app;
+
+use std::time::Duration;
+
+use clap::Parser;
+use sse_layer::{SseCors, SseLayer};
+
+#[derive(Parser)]
+#[command(about = "sse-layer demo server")]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Idle time before a heartbeat comment, in milliseconds (0: no heartbeat).
+    #[arg(long, default_value_t = 15_000)]
+    heartbeat_ms: u64,
+    /// An origin allowed to read the streams with credentials (`*`: any, without).
+    #[arg(long)]
+    cors_origin: Option<String>,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let mut layer = SseLayer::new()
+        .heartbeat(Duration::from_millis(args.heartbeat_ms))
+        .retry(Duration::from_millis(1000));
+    if let Some(origin) = &args.cors_origin {
+        let cors = if origin == "*" {
+            SseCors::any_origin()
+        } else {
+            match SseCors::allow_origins([origin]) {
+                Ok(cors) => cors.allow_credentials(),
+                Err(error) => {
+                    eprintln!("error: --cors-origin: {error}");
+                    std::process::exit(2);
+                }
+            }
+        };
+        layer = layer.cors(cors);
+    }
+    let listener = match tokio::net::TcpListener::bind(args.addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("error: cannot listen on {}: {error}", args.addr);
+            std::process::exit(2);
+        }
+    };
+    let addr = listener.local_addr().expect("a bound socket has an address");
+    println!("listening on http://{addr}");
+    tokio::select! {
+        () = app::serve(listener, layer) => {}
+        _ = tokio::signal::ctrl_c() => eprintln!("shutting down"),
+    }
+}
