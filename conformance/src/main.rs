@@ -1,1 +1,398 @@
-fn main(){}
+//! `sse-conformance`: check any SSE endpoint against the WHATWG rules and the known
+//! anti-patterns. Exit codes: 0 nothing failed, 1 a check failed, 2 could not run.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::{Parser, Subcommand, ValueEnum};
+use http::{HeaderName, HeaderValue, Method};
+use sse_conformance::checks::{self, CheckOptions, Probes, CATALOGUE};
+use sse_conformance::client::{self, observe, Limits, Target};
+use sse_conformance::parser::{Item, Parser as SseParser};
+use sse_conformance::report::{self, Report};
+use sse_conformance::run::{self, RunOptions, Step};
+use sse_conformance::Transcript;
+
+#[derive(Parser)]
+#[command(
+    name = "sse-conformance",
+    version,
+    about = "Checks Server-Sent Events endpoints against the WHATWG spec and known anti-patterns"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Observe URL and run every check (exit 0: no failure, 1: a check failed, 2: could not run).
+    Check {
+        url: String,
+        #[command(flatten)]
+        request: RequestArgs,
+        #[command(flatten)]
+        judge: JudgeArgs,
+        /// How long to observe the stream (e.g. 10s, 500ms, 1m).
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        duration: Duration,
+        /// An endpoint implementing the echo contract, to property-test the encoder.
+        #[arg(long)]
+        echo: Option<String>,
+        /// Random echo scripts to try (after the fixed known-bug cases).
+        #[arg(long, default_value_t = 48)]
+        echo_cases: u32,
+    },
+    /// Parse an event stream (FILE, or - for stdin) and print one JSON object per event or retry.
+    Parse {
+        #[arg(default_value = "-")]
+        file: String,
+        /// Feed the parser N bytes at a time (the result must not change).
+        #[arg(long)]
+        chunk: Option<usize>,
+    },
+    /// Observe URL and save what came back, with timing, as a fixture.
+    Record {
+        url: String,
+        /// The fixture file to write.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[command(flatten)]
+        request: RequestArgs,
+        /// How long to observe the stream.
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        duration: Duration,
+    },
+    /// Run the offline checks on a recorded fixture.
+    Replay {
+        file: PathBuf,
+        #[command(flatten)]
+        judge: JudgeArgs,
+    },
+    /// Serve recorded fixtures with their timing (a file at every path, or a folder's at /<name>).
+    Serve {
+        path: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        addr: std::net::SocketAddr,
+    },
+    /// List the checks: id, severity, spec section.
+    Checks,
+}
+
+#[derive(clap::Args)]
+struct RequestArgs {
+    /// A request header, 'Name: value' (repeatable).
+    #[arg(long = "header", short = 'H')]
+    headers: Vec<String>,
+    /// The request method.
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// A request body (e.g. JSON for a POST stream).
+    #[arg(long)]
+    body: Option<String>,
+    /// Speak HTTP/2 over cleartext from the start (h2c).
+    #[arg(long)]
+    http2_prior_knowledge: bool,
+}
+
+#[derive(clap::Args)]
+struct JudgeArgs {
+    /// The origin of the page that would read the stream (enables the CORS checks).
+    #[arg(long)]
+    origin: Option<String>,
+    /// The longest silence allowed before proxies cut the stream.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    heartbeat_max: Duration,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// A check id whose failure does not fail the run (repeatable).
+    #[arg(long = "allow")]
+    allow: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Junit,
+}
+
+/// Why the command could not run: printed as one sentence, exit code 2.
+struct Fatal(String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(error: E) -> Self {
+        Fatal(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    match runtime.block_on(run_command(cli.command)) {
+        Ok(code) => ExitCode::from(code),
+        Err(Fatal(message)) => {
+            eprintln!("sse-conformance: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_command(command: Command) -> Result<u8, Fatal> {
+    match command {
+        Command::Check {
+            url,
+            request,
+            judge,
+            duration,
+            echo,
+            echo_cases,
+        } => {
+            let target = request.target(&url)?;
+            let echo = echo.map(|url| client::parse_url(&url)).transpose()?;
+            let options = RunOptions {
+                target,
+                duration,
+                checks: judge.check_options()?,
+                echo,
+                echo_cases,
+                allow: judge.allow.clone(),
+            };
+            let report = run::check(
+                &options,
+                &mut progress_printer(&url, duration, judge.format),
+            )
+            .await?;
+            Ok(print_report(&report, judge.format))
+        }
+        Command::Parse { file, chunk } => parse(&file, chunk),
+        Command::Record {
+            url,
+            output,
+            request,
+            duration,
+        } => {
+            let target = request.target(&url)?;
+            let limits = Limits {
+                duration,
+                ..Limits::default()
+            };
+            eprintln!("recording {url} for {:.1} s", duration.as_secs_f64());
+            let transcript = observe(&target, &limits, &mut |_| {}).await?;
+            transcript.save(&output)?;
+            let events = transcript.analyze().events().count();
+            eprintln!(
+                "saved status {}, {} chunks, {events} events to {}",
+                transcript.status,
+                transcript.chunks.len(),
+                output.display()
+            );
+            Ok(0)
+        }
+        Command::Replay { file, judge } => {
+            let transcript = Transcript::load(&file)?;
+            let results = checks::run_all(
+                &transcript,
+                &judge.check_options()?,
+                &Probes::offline(),
+                &judge.allow,
+            );
+            let report = Report::new(
+                format!("{} (replay of {})", transcript.request.url, file.display()),
+                results,
+            );
+            Ok(print_report(&report, judge.format))
+        }
+        Command::Serve { path, addr } => {
+            let fixtures = sse_conformance::serve::load(&path)?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| Fatal(format!("cannot listen on {addr}: {e}")))?;
+            println!("listening on http://{}", listener.local_addr()?);
+            for name in fixtures.keys() {
+                println!(
+                    "  {}",
+                    if name.is_empty() {
+                        "(every path)"
+                    } else {
+                        name
+                    }
+                );
+            }
+            tokio::select! {
+                () = sse_conformance::serve::serve(listener, fixtures) => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            Ok(0)
+        }
+        Command::Checks => {
+            for check in CATALOGUE {
+                let severity = format!("{:?}", check.severity).to_lowercase();
+                println!(
+                    "{:22} {severity:8} {}\n{:31} {}",
+                    check.id, check.title, "", check.spec
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+impl RequestArgs {
+    fn target(&self, url: &str) -> Result<Target, Fatal> {
+        let mut target = Target::get(url)?;
+        target.method = Method::from_bytes(self.method.as_bytes())
+            .map_err(|_| Fatal(format!("--method {:?} is not an HTTP method", self.method)))?;
+        for header in &self.headers {
+            let (name, value) = header
+                .split_once(':')
+                .ok_or_else(|| Fatal(format!("--header {header:?} is not 'Name: value'")))?;
+            let name = HeaderName::from_bytes(name.trim().as_bytes())
+                .map_err(|_| Fatal(format!("--header {header:?}: bad header name")))?;
+            let value = HeaderValue::from_str(value.trim())
+                .map_err(|_| Fatal(format!("--header {header:?}: bad header value")))?;
+            target.headers.push((name, value));
+        }
+        target.body = self.body.clone().map(Bytes::from);
+        target.http2_prior_knowledge = self.http2_prior_knowledge;
+        Ok(target)
+    }
+}
+
+impl JudgeArgs {
+    fn check_options(&self) -> Result<CheckOptions, Fatal> {
+        for id in &self.allow {
+            if checks::find(id).is_none() {
+                let known: Vec<&str> = CATALOGUE.iter().map(|check| check.id).collect();
+                return Err(Fatal(format!(
+                    "--allow {id:?} is not a check id; known: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(CheckOptions {
+            heartbeat_max: self.heartbeat_max,
+            origin: self.origin.clone(),
+        })
+    }
+}
+
+fn print_report(report: &Report, format: Format) -> u8 {
+    let text = match format {
+        Format::Human => report::human(report, std::io::stdout().is_terminal()),
+        Format::Json => report.json() + "\n",
+        Format::Junit => report::junit(report),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    report.exit_code() as u8
+}
+
+/// Progress on stderr, so stdout stays clean for JSON and JUnit.
+fn progress_printer(url: &str, duration: Duration, format: Format) -> impl FnMut(Step) {
+    let tty = std::io::stderr().is_terminal() && matches!(format, Format::Human);
+    eprintln!("observing {url} for {:.1} s", duration.as_secs_f64());
+    let mut last_shown = Duration::ZERO;
+    move |step| match step {
+        Step::Observing(progress)
+            if tty && progress.elapsed >= last_shown + Duration::from_millis(200) =>
+        {
+            last_shown = progress.elapsed;
+            eprint!(
+                "\r  {:5.1} s  {} events  {} bytes   ",
+                progress.elapsed.as_secs_f64(),
+                progress.events,
+                progress.bytes
+            );
+        }
+        Step::Observing(_) => {}
+        Step::Probe(name) => {
+            if tty {
+                eprintln!();
+            }
+            eprintln!("probing {name}");
+        }
+    }
+}
+
+fn parse(file: &str, chunk: Option<usize>) -> Result<u8, Fatal> {
+    let bytes = if file == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Fatal(format!("cannot read stdin: {e}")))?;
+        bytes
+    } else {
+        std::fs::read(file).map_err(|e| Fatal(format!("cannot read {file}: {e}")))?
+    };
+    if chunk == Some(0) {
+        return Err(Fatal("--chunk must be at least 1".into()));
+    }
+    let mut parser = SseParser::new();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut emit = |item: Item| {
+        let line = match item {
+            Item::Event(event) => serde_json::json!({
+                "kind": "event",
+                "type": event.event_type,
+                "data": event.data,
+                "last_event_id": event.last_event_id,
+            }),
+            Item::Retry(ms) => serde_json::json!({ "kind": "retry", "ms": ms }),
+            Item::Comment(_) | Item::Notice(_) => return,
+        };
+        let _ = writeln!(out, "{line}");
+    };
+    for piece in bytes.chunks(chunk.unwrap_or(bytes.len().max(1))) {
+        parser
+            .feed(piece, &mut emit)
+            .map_err(|e| Fatal(format!("the stream is not parseable: {e}")))?;
+    }
+    parser.finish();
+    drop(emit);
+    out.flush()?;
+    Ok(0)
+}
+
+/// `10s`, `500ms`, `2m`, or a plain number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (try 10s, 500ms or 2m)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (use ms, s or m)"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5h").is_err());
+    }
+}

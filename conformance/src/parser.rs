@@ -264,7 +264,11 @@ impl Parser {
         leftover
     }
 
-    fn feed_inner(&mut self, mut chunk: &[u8], emit: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn feed_inner(
+        &mut self,
+        mut chunk: &[u8],
+        emit: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
         if let Some(matched) = self.bom_matched {
             // Match the BOM byte by byte, since it may arrive split across chunks.
             let mut matched = matched;
@@ -336,7 +340,9 @@ impl Parser {
         }
         if line[0] == b':' {
             if self.options.comments {
-                emit(Item::Comment(String::from_utf8_lossy(&line[1..]).into_owned()));
+                emit(Item::Comment(
+                    String::from_utf8_lossy(&line[1..]).into_owned(),
+                ));
             }
             return Ok(());
         }
@@ -377,7 +383,8 @@ impl Parser {
             b"retry" => {
                 if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
                     let ms = value.iter().fold(0u64, |acc, digit| {
-                        acc.saturating_mul(10).saturating_add(u64::from(digit - b'0'))
+                        acc.saturating_mul(10)
+                            .saturating_add(u64::from(digit - b'0'))
                     });
                     emit(Item::Retry(ms));
                 } else if self.options.notices {

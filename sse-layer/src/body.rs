@@ -186,7 +186,10 @@ impl StreamState {
         Frame::data(data)
     }
 
-    fn poll_heartbeat(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_heartbeat(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let Some(heartbeat) = &mut self.heartbeat else {
             return Poll::Pending;
         };

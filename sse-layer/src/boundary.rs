@@ -74,7 +74,10 @@ mod tests {
         assert!(after(&[b"data: a\r", b"\n", b"\r\n"]));
         assert!(!after(&[b"data: a\n"]));
         assert!(!after(&[b"data: a\r\n"]));
-        assert!(!after(&[b"data: a\r", b"\n"]), "CRLF split across frames is one break");
+        assert!(
+            !after(&[b"data: a\r", b"\n"]),
+            "CRLF split across frames is one break"
+        );
         assert!(!after(&[b"data: a\n\ndata: b"]));
         assert!(!after(&[b"data: a\n\n", b"id: 1\n"]));
     }

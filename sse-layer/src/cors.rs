@@ -170,7 +170,13 @@ mod tests {
     #[test]
     fn origins_are_checked() {
         assert!(SseCors::allow_origins(["http://localhost:3000"]).is_ok());
-        for bad in ["*", "localhost", "https://a.example/", "https://a.example/x", "null"] {
+        for bad in [
+            "*",
+            "localhost",
+            "https://a.example/",
+            "https://a.example/x",
+            "null",
+        ] {
             assert!(SseCors::allow_origins([bad]).is_err(), "{bad}");
         }
     }

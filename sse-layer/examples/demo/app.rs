@@ -108,10 +108,7 @@ async fn chat(request: Request<hyper::body::Incoming>) -> Answer {
     let answer = format!(
         "You said: {prompt}\nThis reply streams one token at a time, the way a language model answers."
     );
-    let tokens: Vec<String> = answer
-        .split_inclusive(' ')
-        .map(str::to_owned)
-        .collect();
+    let tokens: Vec<String> = answer.split_inclusive(' ').map(str::to_owned).collect();
     let tokens = stream::iter(tokens).then(|token| async move {
         tokio::time::sleep(Duration::from_millis(25)).await;
         Event::new()
@@ -184,7 +181,9 @@ fn bench(request: &Request<hyper::body::Incoming>) -> Answer {
     let n: u64 = query_number(request, "n")?.unwrap_or(1000);
     let size: usize = query_number(request, "size")?.unwrap_or(64);
     if n > 100_000_000 || size > 1 << 20 {
-        return Err(bad_request("n must be at most 100000000 and size at most 1048576"));
+        return Err(bad_request(
+            "n must be at most 100000000 and size at most 1048576",
+        ));
     }
     let payload: std::sync::Arc<str> = "x".repeat(size).into();
     let events = stream::iter(0..n).map(move |i| {
@@ -198,7 +197,9 @@ fn bench(request: &Request<hyper::body::Incoming>) -> Answer {
 }
 
 fn sse(events: Events) -> Response<Body> {
-    EventStream::new(events).into_response().map(BodyExt::boxed_unsync)
+    EventStream::new(events)
+        .into_response()
+        .map(BodyExt::boxed_unsync)
 }
 
 fn query_number<T: std::str::FromStr>(
@@ -223,13 +224,23 @@ async fn json_body<T: serde::de::DeserializeOwned>(
     let bytes = Limited::new(request.into_body(), MAX_REQUEST_BODY)
         .collect()
         .await
-        .map_err(|_| text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large or broken\n").unwrap_or_else(|e| e))?
+        .map_err(|_| {
+            text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large or broken\n",
+            )
+            .unwrap_or_else(|e| e)
+        })?
         .to_bytes();
-    serde_json::from_slice(&bytes).map_err(|error| bad_request(&format!("invalid JSON body: {error}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|error| bad_request(&format!("invalid JSON body: {error}")))
 }
 
 fn bad_request(message: &str) -> Response<Body> {
-    json(StatusCode::BAD_REQUEST, &serde_json::json!({ "error": message }))
+    json(
+        StatusCode::BAD_REQUEST,
+        &serde_json::json!({ "error": message }),
+    )
 }
 
 fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
@@ -237,18 +248,31 @@ fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 }
 
 fn text(status: StatusCode, message: &'static str) -> Answer {
-    Ok(full(status, "text/plain; charset=utf-8", message.to_owned()))
+    Ok(full(
+        status,
+        "text/plain; charset=utf-8",
+        message.to_owned(),
+    ))
 }
 
 fn html(page: &'static str) -> Answer {
-    Ok(full(StatusCode::OK, "text/html; charset=utf-8", page.to_owned()))
+    Ok(full(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        page.to_owned(),
+    ))
 }
 
 fn full(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::from(body)).map_err(|e| match e {}).boxed_unsync());
+    let mut response = Response::new(
+        Full::new(Bytes::from(body))
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    );
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
     response
 }

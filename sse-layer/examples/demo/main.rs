@@ -51,7 +51,9 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let addr = listener.local_addr().expect("a bound socket has an address");
+    let addr = listener
+        .local_addr()
+        .expect("a bound socket has an address");
     println!("listening on http://{addr}");
     tokio::select! {
         () = app::serve(listener, layer) => {}

@@ -1,0 +1,125 @@
+//! Resume: reconnecting with `Last-Event-ID` must continue after it, and an id the server
+//! does not know must still get a stream.
+
+use super::{Check, Context, Outcome, Probe, Severity};
+use crate::transcript::{Analysis, Transcript};
+
+/// Where to cut the main stream for the resume probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumePoint {
+    /// The id sent as `Last-Event-ID` (seen mid-stream).
+    pub last_event_id: String,
+    /// The id of the event that followed it in the main stream.
+    pub expected_next: String,
+    /// Every id seen up to and including `last_event_id`.
+    pub seen_before: Vec<String>,
+}
+
+/// The first event with an id that a later event with another id followed.
+pub fn resume_point(analysis: &Analysis) -> Option<ResumePoint> {
+    let ids: Vec<&str> = analysis
+        .events()
+        .map(|(_, event)| event.last_event_id.as_str())
+        .collect();
+    let pivot = ids.iter().position(|id| !id.is_empty())?;
+    let next = ids[pivot + 1..].iter().find(|id| **id != ids[pivot])?;
+    Some(ResumePoint {
+        last_event_id: ids[pivot].to_owned(),
+        expected_next: (*next).to_owned(),
+        seen_before: ids[..=pivot].iter().map(|id| (*id).to_owned()).collect(),
+    })
+}
+
+pub(super) const RESUME: Check = Check {
+    id: "resume",
+    spec: "WHATWG HTML §9.2.3 (reestablish the connection): the client sends Last-Event-ID; the server continues after it",
+    severity: Severity::Error,
+    title: "reconnecting with a mid-stream Last-Event-ID continues after it",
+    run: resume,
+};
+
+fn resume(context: &Context<'_>) -> Outcome {
+    let result = match &context.probes.resume {
+        Probe::NotRun(why) => return Outcome::skip(why.clone()),
+        Probe::Failed(why) => {
+            return Outcome::fail(format!(
+                "reconnecting with Last-Event-ID got no answer: {why}"
+            ))
+        }
+        Probe::Done(result) => result,
+    };
+    let Some(point) = resume_point(context.analysis) else {
+        return Outcome::skip("no resume point in the main stream");
+    };
+    judge_resume(&result.transcript, &point).with(result.sent.clone())
+}
+
+pub(crate) fn judge_resume(answer: &Transcript, point: &ResumePoint) -> Outcome {
+    if !answer.is_event_stream() {
+        return Outcome::fail(format!(
+            "the reconnect was answered with status {}: the browser stops for good",
+            answer.status
+        ));
+    }
+    let analysis = answer.analyze();
+    let Some((_, first)) = analysis.events().next() else {
+        return Outcome::warn("no event arrived after reconnecting, so resume could not be judged");
+    };
+    let got = &first.last_event_id;
+    let seen = format!(
+        "first event after reconnecting has id {got:?}; expected {:?}",
+        point.expected_next
+    );
+    if *got == point.expected_next {
+        return Outcome::pass(format!(
+            "continued with {got:?}, right after {:?}",
+            point.last_event_id
+        ))
+        .with(seen);
+    }
+    if got.is_empty() {
+        return Outcome::fail("the resumed stream's first event has no id").with(seen);
+    }
+    if point.seen_before.first() == Some(got) {
+        return Outcome::fail(
+            "restarted from the beginning: Last-Event-ID was ignored, clients get repeats",
+        )
+        .with(seen);
+    }
+    if point.seen_before.contains(got) {
+        return Outcome::fail("replayed events the client already had").with(seen);
+    }
+    Outcome::warn("continued, but not with the event that followed: events may have been skipped")
+        .with(seen)
+}
+
+pub(super) const RESUME_UNKNOWN_ID: Check = Check {
+    id: "resume-unknown-id",
+    spec: "WHATWG HTML §9.2.3: a non-200 answer to a reconnect stops the browser for good",
+    severity: Severity::Error,
+    title: "an unknown Last-Event-ID still gets a 200 stream",
+    run: resume_unknown_id,
+};
+
+fn resume_unknown_id(context: &Context<'_>) -> Outcome {
+    let result = match &context.probes.unknown_id {
+        Probe::NotRun(why) => return Outcome::skip(why.clone()),
+        Probe::Failed(why) => {
+            return Outcome::fail(format!(
+                "reconnecting with an unknown id got no answer: {why}"
+            ))
+        }
+        Probe::Done(result) => result,
+    };
+    let answer = &result.transcript;
+    if answer.is_event_stream() {
+        Outcome::pass("200 text/event-stream").with(result.sent.clone())
+    } else {
+        Outcome::fail(format!(
+            "answered {} {}: a browser holding an id the server forgot stops reconnecting for good",
+            answer.status,
+            answer.header("content-type").unwrap_or("")
+        ))
+        .with(result.sent.clone())
+    }
+}

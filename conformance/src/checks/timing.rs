@@ -1,0 +1,206 @@
+//! Timing: how soon the stream opens, whether events arrive when sent, and silences.
+
+use super::{secs, stream_or_skip, Check, Context, Outcome, Severity};
+use crate::transcript::End;
+
+/// Slower than this to headers or first byte and proxies, load balancers and users notice.
+const SLOW_START_MS: f64 = 1000.0;
+/// Events this close together arrived in one go.
+const BURST_GAP_MS: f64 = 10.0;
+/// A burst has at least this many events...
+const BURST_MIN_EVENTS: usize = 5;
+/// ...after at least this long without a byte: the signature of a buffer being flushed.
+const BURST_MIN_SILENCE_MS: f64 = 1000.0;
+
+pub(super) const FIRST_BYTE: Check = Check {
+    id: "first-byte",
+    spec: "field knowledge: proxies and clients wait on a stream that sends headers or a first byte late (send a comment or retry: at once)",
+    severity: Severity::Warning,
+    title: "headers and a first byte arrive at once",
+    run: first_byte,
+};
+
+fn first_byte(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = stream_or_skip(context) {
+        return skip;
+    }
+    let transcript = context.transcript;
+    let headers = transcript.headers_at_ms;
+    let Some(first) = transcript.chunks.first() else {
+        return match transcript.end {
+            End::Eof => Outcome::skip("the body was empty"),
+            _ => Outcome::warn(format!(
+                "no byte in {} after the headers: send a comment or a retry: hint at once",
+                secs(transcript.observed_ms - headers)
+            )),
+        };
+    };
+    let wait = first.at_ms - headers;
+    let evidence = format!(
+        "headers after {}, first byte {} later",
+        secs(headers),
+        secs(wait)
+    );
+    if headers > SLOW_START_MS {
+        Outcome::warn(format!("headers took {}", secs(headers))).with(evidence)
+    } else if wait > SLOW_START_MS {
+        Outcome::warn(format!(
+            "the first byte came {} after the headers: send a comment or a retry: hint at once",
+            secs(wait)
+        ))
+        .with(evidence)
+    } else {
+        Outcome::pass(evidence)
+    }
+}
+
+/// Events that arrived together after a long silence.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Burst {
+    pub(crate) events: usize,
+    pub(crate) at_ms: f64,
+    pub(crate) silence_ms: f64,
+}
+
+impl Burst {
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "{} events arrived within {BURST_GAP_MS} ms at {} after {} without a byte",
+            self.events,
+            secs(self.at_ms),
+            secs(self.silence_ms)
+        )
+    }
+}
+
+/// Finds the bursts of a transcript: runs of events arriving together after silence.
+pub(crate) fn bursts(context: &Context<'_>) -> Vec<Burst> {
+    let transcript = context.transcript;
+    let times: Vec<f64> = context.analysis.events().map(|(at, _)| at).collect();
+    // The arrival time of the last byte before `at` (or the headers).
+    let byte_before = |at: f64| {
+        transcript
+            .chunks
+            .iter()
+            .map(|chunk| chunk.at_ms)
+            .take_while(|&chunk_at| chunk_at < at)
+            .last()
+            .unwrap_or(transcript.headers_at_ms)
+    };
+    let mut bursts = Vec::new();
+    let mut start = 0;
+    while start < times.len() {
+        let mut end = start + 1;
+        while end < times.len() && times[end] - times[end - 1] <= BURST_GAP_MS {
+            end += 1;
+        }
+        let silence = times[start] - byte_before(times[start]);
+        if end - start >= BURST_MIN_EVENTS && silence >= BURST_MIN_SILENCE_MS {
+            bursts.push(Burst {
+                events: end - start,
+                at_ms: times[start],
+                silence_ms: silence,
+            });
+        }
+        start = end;
+    }
+    bursts
+}
+
+pub(super) const BUFFERING: Check = Check {
+    id: "buffering",
+    spec: "field knowledge: a buffering proxy (nginx proxy_buffering) or a missing flush delivers events late, in bursts",
+    severity: Severity::Error,
+    title: "events arrive as they are sent, not in bursts after silence",
+    run: buffering,
+};
+
+fn buffering(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = stream_or_skip(context) {
+        return skip;
+    }
+    let events = context.analysis.events().count();
+    let found = bursts(context);
+    if let Some(first) = found.first() {
+        let mut outcome = Outcome::fail(format!(
+            "{} burst(s) of events after long silence: something buffers the stream (proxy buffering, compression, or no flush)",
+            found.len()
+        ));
+        for burst in found.iter().take(3) {
+            outcome = outcome.with(burst.describe());
+        }
+        return outcome.with(format!("first burst at {}", secs(first.at_ms)));
+    }
+    if events == 0 {
+        let transcript = context.transcript;
+        if transcript.chunks.is_empty() && transcript.end != End::Eof {
+            return Outcome::warn(format!(
+                "no byte at all in {}: a quiet stream, or one held back by a buffer",
+                secs(transcript.observed_ms)
+            ));
+        }
+        return Outcome::skip("no events to time");
+    }
+    Outcome::pass(format!("{events} events, none held back in a burst"))
+}
+
+pub(super) const HEARTBEAT: Check = Check {
+    id: "heartbeat",
+    spec: "field knowledge: proxies and load balancers cut idle connections (nginx 60 s, AWS ALB 60 s, Cloudflare ~100 s); send a comment before --heartbeat-max",
+    severity: Severity::Error,
+    title: "no silence longer than --heartbeat-max",
+    run: heartbeat,
+};
+
+fn heartbeat(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = stream_or_skip(context) {
+        return skip;
+    }
+    let transcript = context.transcript;
+    let limit_ms = context.options.heartbeat_max.as_secs_f64() * 1000.0;
+    let mut times: Vec<f64> = std::iter::once(transcript.headers_at_ms)
+        .chain(transcript.chunks.iter().map(|chunk| chunk.at_ms))
+        .collect();
+    let open_at_end = transcript.end != End::Eof;
+    if open_at_end {
+        times.push(transcript.observed_ms);
+    }
+    let (largest, at) = times
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0], pair[0]))
+        .fold(
+            (0.0_f64, 0.0_f64),
+            |best, gap| if gap.0 > best.0 { gap } else { best },
+        );
+    let trailing = if open_at_end {
+        times
+            .windows(2)
+            .last()
+            .map_or(0.0, |pair| pair[1] - pair[0])
+    } else {
+        0.0
+    };
+    let observed = transcript.observed_ms - transcript.headers_at_ms;
+    let evidence = format!(
+        "largest silence {} (from {}), limit {}",
+        secs(largest),
+        secs(at),
+        secs(limit_ms)
+    );
+    if largest > limit_ms {
+        Outcome::fail(format!(
+            "silent for {}: idle proxies and load balancers cut the connection",
+            secs(largest)
+        ))
+        .with(evidence)
+    } else if observed < limit_ms && trailing > limit_ms / 2.0 {
+        Outcome::warn(format!(
+            "inconclusive: silent for the last {} of a {} observation; run with --duration longer than --heartbeat-max",
+            secs(trailing),
+            secs(observed)
+        ))
+        .with(evidence)
+    } else {
+        Outcome::pass(format!("largest silence {}", secs(largest))).with(evidence)
+    }
+}

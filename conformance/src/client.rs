@@ -1,0 +1,433 @@
+//! The HTTP client that observes a stream: hyper 1.x over TCP or rustls, HTTP/1.1 or
+//! HTTP/2 (ALPN, or prior knowledge for h2c), with a timestamp on the headers and on every
+//! chunk. It produces a [`Transcript`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Method, Request, Response, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio::time::{timeout, timeout_at, Instant};
+
+use crate::parser::{Item, Parser};
+use crate::transcript::{Chunk, End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
+
+/// How long a TCP connect and TLS handshake may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Redirects followed, as browsers follow them for `EventSource`.
+const MAX_REDIRECTS: usize = 5;
+
+/// What to request.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The method (`GET` for `EventSource`; `POST` for fetch-based streams).
+    pub method: Method,
+    /// An absolute `http://` or `https://` URL.
+    pub url: Uri,
+    /// Extra request headers (they replace the defaults `Accept: text/event-stream` and
+    /// `Cache-Control: no-cache` that browsers send).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// A request body.
+    pub body: Option<Bytes>,
+    /// Speak HTTP/2 without TLS (h2c) from the first byte.
+    pub http2_prior_knowledge: bool,
+}
+
+impl Target {
+    /// A `GET` of `url` with no extra headers.
+    ///
+    /// # Errors
+    /// A URL that is not absolute `http://` or `https://`.
+    pub fn get(url: &str) -> Result<Self, ClientError> {
+        Ok(Self {
+            method: Method::GET,
+            url: parse_url(url)?,
+            headers: Vec::new(),
+            body: None,
+            http2_prior_knowledge: false,
+        })
+    }
+
+    /// The same target with one more header (replacing one of the same name).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.retain(|(existing, _)| existing != name);
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// When to stop observing.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The longest observation, from sending the request.
+    pub duration: Duration,
+    /// Stop once this many events were dispatched (`Some(0)`: right after the headers).
+    pub max_events: Option<usize>,
+    /// Stop after this many body bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            duration: Duration::from_secs(10),
+            max_events: None,
+            max_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Why nothing could be observed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// Not an absolute http(s) URL.
+    InvalidUrl(String),
+    /// TCP connect or TLS handshake failed.
+    Connect(String),
+    /// The request could not be made or was refused by the transport.
+    Request(String),
+    /// No response headers within the observation time.
+    NoResponse(Duration),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidUrl(reason) => write!(f, "invalid URL: {reason}"),
+            Self::Connect(reason) => write!(f, "cannot connect: {reason}"),
+            Self::Request(reason) => write!(f, "request failed: {reason}"),
+            Self::NoResponse(after) => {
+                write!(f, "no response headers within {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// Parses an absolute `http://` or `https://` URL.
+///
+/// # Errors
+/// [`ClientError::InvalidUrl`] with the reason.
+pub fn parse_url(url: &str) -> Result<Uri, ClientError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| ClientError::InvalidUrl(format!("{url:?}: {e}")))?;
+    match uri.scheme_str() {
+        Some("http" | "https") if uri.host().is_some() => Ok(uri),
+        _ => Err(ClientError::InvalidUrl(format!(
+            "{url:?}: expected an absolute http:// or https:// URL"
+        ))),
+    }
+}
+
+/// A progress report while a stream is observed.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Time since the request was sent.
+    pub elapsed: Duration,
+    /// Events dispatched so far.
+    pub events: usize,
+    /// Body bytes so far.
+    pub bytes: usize,
+}
+
+/// Requests `target` and records the response until the limits or the end of the body.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), sse_conformance::client::ClientError> {
+/// use sse_conformance::client::{observe, Limits, Target};
+/// let transcript = observe(&Target::get("http://127.0.0.1:8080/events")?, &Limits::default(), &mut |_| {}).await?;
+/// println!("{} events", transcript.analyze().events().count());
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// When no response could be had at all; anything after the headers (a reset, a
+/// protocol error) is recorded in the transcript's [`End`] instead.
+pub async fn observe(
+    target: &Target,
+    limits: &Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Transcript, ClientError> {
+    let start = Instant::now();
+    let deadline = start + limits.duration;
+    let mut url = target.url.clone();
+    let mut method = target.method.clone();
+    let mut body = target.body.clone();
+    let mut redirects = 0;
+    let (response, connection) = loop {
+        let (response, connection) =
+            timeout_at(deadline, send(target, &url, &method, body.clone()))
+                .await
+                .map_err(|_| ClientError::NoResponse(limits.duration))??;
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok());
+        match (response.status().as_u16(), location) {
+            (301 | 302 | 303 | 307 | 308, Some(location)) if redirects < MAX_REDIRECTS => {
+                url = resolve(&url, location)?;
+                if response.status().as_u16() <= 303 {
+                    method = Method::GET;
+                    body = None;
+                }
+                redirects += 1;
+                connection.abort();
+            }
+            _ => break (response, connection),
+        }
+    };
+    let headers_at = start.elapsed();
+
+    let version = match response.version() {
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.as_str().to_owned(),
+            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        })
+        .collect();
+
+    let mut chunks = Vec::new();
+    let mut parser = Parser::new();
+    let (mut events, mut bytes) = (0usize, 0usize);
+    let mut incoming = response.into_body();
+    let end = loop {
+        if limits.max_events.is_some_and(|max| events >= max) || bytes >= limits.max_bytes {
+            break End::Enough;
+        }
+        match timeout_at(deadline, incoming.frame()).await {
+            Err(_) => break End::Timeout,
+            Ok(None) => break End::Eof,
+            Ok(Some(Err(error))) => {
+                break End::Error {
+                    message: error_chain(&error),
+                }
+            }
+            Ok(Some(Ok(frame))) => {
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                if data.is_empty() {
+                    continue;
+                }
+                let at = start.elapsed();
+                // Counting only: the transcript is analysed afterwards with diagnostics on.
+                let _ = parser.feed(&data, |item| {
+                    events += usize::from(matches!(item, Item::Event(_)))
+                });
+                bytes += data.len();
+                chunks.push(Chunk {
+                    at_ms: millis(at),
+                    bytes: data.to_vec(),
+                });
+                progress(Progress {
+                    elapsed: at,
+                    events,
+                    bytes,
+                });
+            }
+        }
+    };
+    let observed = start.elapsed();
+    drop(incoming);
+    connection.abort();
+
+    Ok(Transcript {
+        sse_conformance_fixture: FIXTURE_VERSION,
+        request: RequestInfo {
+            method: method.to_string(),
+            url: url.to_string(),
+            headers: target
+                .headers
+                .iter()
+                .map(|(name, value)| Header {
+                    name: name.as_str().to_owned(),
+                    value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                })
+                .collect(),
+        },
+        version: version.to_owned(),
+        status,
+        headers,
+        headers_at_ms: millis(headers_at),
+        chunks,
+        end,
+        observed_ms: millis(observed),
+    })
+}
+
+/// Milliseconds with microsecond precision, as fixtures store them.
+pub(crate) fn millis(duration: Duration) -> f64 {
+    (duration.as_micros() as f64) / 1000.0
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn resolve(base: &Uri, location: &str) -> Result<Uri, ClientError> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return parse_url(location);
+    }
+    let scheme = base.scheme_str().unwrap_or("http");
+    let authority = base.authority().map_or("", |a| a.as_str());
+    let path = if location.starts_with('/') {
+        location.to_owned()
+    } else {
+        let base_path = base.path();
+        let dir = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
+        format!("{dir}{location}")
+    };
+    parse_url(&format!("{scheme}://{authority}{path}"))
+}
+
+type Sent = (Response<Incoming>, JoinHandle<()>);
+
+async fn send(
+    target: &Target,
+    url: &Uri,
+    method: &Method,
+    body: Option<Bytes>,
+) -> Result<Sent, ClientError> {
+    let host = url
+        .host()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let https = url.scheme_str() == Some("https");
+    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let tcp = timeout(CONNECT_TIMEOUT, TcpStream::connect((host.as_str(), port)))
+        .await
+        .map_err(|_| ClientError::Connect(format!("{host}:{port}: timed out")))?
+        .map_err(|e| ClientError::Connect(format!("{host}:{port}: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+
+    if https {
+        let (tls, h2) = tls_connect(tcp, &host).await?;
+        handshake_and_send(TokioIo::new(tls), h2, target, url, method, body).await
+    } else {
+        handshake_and_send(
+            TokioIo::new(tcp),
+            target.http2_prior_knowledge,
+            target,
+            url,
+            method,
+            body,
+        )
+        .await
+    }
+}
+
+async fn tls_connect(
+    tcp: TcpStream,
+    host: &str,
+) -> Result<(tokio_rustls::client::TlsStream<TcpStream>, bool), ClientError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Connect(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| ClientError::InvalidUrl(format!("{host:?} is not a TLS server name: {e}")))?;
+    let tls = timeout(
+        CONNECT_TIMEOUT,
+        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp),
+    )
+    .await
+    .map_err(|_| ClientError::Connect(format!("{host}: TLS handshake timed out")))?
+    .map_err(|e| ClientError::Connect(format!("{host}: TLS: {e}")))?;
+    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+    Ok((tls, h2))
+}
+
+async fn handshake_and_send<IO>(
+    io: TokioIo<IO>,
+    h2: bool,
+    target: &Target,
+    url: &Uri,
+    method: &Method,
+    body: Option<Bytes>,
+) -> Result<Sent, ClientError>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let request = build_request(target, url, method, body, h2)?;
+    let failed = |e: hyper::Error| ClientError::Request(error_chain(&e));
+    if h2 {
+        let (mut sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+                .await
+                .map_err(failed)?;
+        let task = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let response = sender.send_request(request).await.map_err(failed)?;
+        Ok((response, task))
+    } else {
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(failed)?;
+        let task = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let response = sender.send_request(request).await.map_err(failed)?;
+        Ok((response, task))
+    }
+}
+
+fn build_request(
+    target: &Target,
+    url: &Uri,
+    method: &Method,
+    body: Option<Bytes>,
+    h2: bool,
+) -> Result<Request<Full<Bytes>>, ClientError> {
+    let path = url.path_and_query().map_or("/", |p| p.as_str());
+    let mut builder = Request::builder().method(method.clone());
+    builder = if h2 {
+        builder.uri(url.clone())
+    } else {
+        builder
+            .uri(path)
+            .header(header::HOST, url.authority().map_or("", |a| a.as_str()))
+    };
+    let mut request = builder
+        .body(Full::new(body.unwrap_or_default()))
+        .map_err(|e| ClientError::Request(e.to_string()))?;
+    let headers = request.headers_mut();
+    headers.insert(
+        header::ACCEPT,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    for (name, value) in &target.headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    Ok(request)
+}

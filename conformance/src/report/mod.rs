@@ -1,0 +1,76 @@
+//! Reports: the verdicts of one run, in human, JSON and JUnit form.
+
+mod human;
+mod junit;
+
+pub use human::render as human;
+pub use junit::render as junit;
+
+use serde::Serialize;
+
+use crate::checks::{CheckResult, Status};
+
+/// The verdicts of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// What was checked.
+    pub url: String,
+    /// One entry per check of the catalogue, in catalogue order.
+    pub checks: Vec<CheckResult>,
+    /// The counts.
+    pub summary: Summary,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Checks that passed.
+    pub pass: usize,
+    /// Checks that warned.
+    pub warn: usize,
+    /// Checks that failed (allowed ones included).
+    pub fail: usize,
+    /// Failures accepted with `--allow`.
+    pub allowed: usize,
+    /// Checks that did not apply.
+    pub skip: usize,
+    /// True when no check failed except allowed ones.
+    pub ok: bool,
+}
+
+impl Report {
+    /// Counts the results.
+    pub fn new(url: String, checks: Vec<CheckResult>) -> Self {
+        let count = |status| checks.iter().filter(|check| check.status == status).count();
+        let allowed = checks.iter().filter(|check| check.allowed).count();
+        let fail = count(Status::Fail);
+        let summary = Summary {
+            pass: count(Status::Pass),
+            warn: count(Status::Warn),
+            fail,
+            allowed,
+            skip: count(Status::Skip),
+            ok: fail == allowed,
+        };
+        Self {
+            url,
+            checks,
+            summary,
+        }
+    }
+
+    /// 0 when nothing failed (but allowed checks), 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.summary.ok)
+    }
+
+    /// The report as one JSON object (`--format json`).
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report serialises")
+    }
+
+    /// The result of one check.
+    pub fn get(&self, id: &str) -> Option<&CheckResult> {
+        self.checks.iter().find(|check| check.id == id)
+    }
+}

@@ -1,0 +1,277 @@
+//! Snapshot testing for users: drive a tower `Service` in process (no socket) or a URL,
+//! and get a stable, readable transcript of the SSE response for `insta::assert_snapshot!`.
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use sse_conformance::testing::{snapshot_service, Limits};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let service = tower::service_fn(|_request: http::Request<()>| async {
+//!     let body = "retry: 1000\n\nid: 1\nevent: greeting\ndata: hello\ndata: world\n\n";
+//!     let response = http::Response::builder()
+//!         .header("content-type", "text/event-stream")
+//!         .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+//!         .unwrap();
+//!     Ok::<_, Infallible>(response)
+//! });
+//! let snapshot = snapshot_service(service, http::Request::new(()), Limits::default()).await;
+//! assert_eq!(snapshot, "\
+//! status: 200
+//! content-type: text/event-stream
+//! ---
+//! retry: 1000
+//! event: greeting
+//!   id: \"1\"
+//!   data: hello
+//!   data: world
+//! --- end of stream
+//! ");
+//! # });
+//! ```
+
+use std::fmt::{Display, Write};
+use std::time::Duration;
+
+use bytes::Buf;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::BodyExt;
+use tokio::time::{timeout_at, Instant};
+use tower::{Service, ServiceExt};
+
+pub use crate::client::Limits;
+use crate::client::{millis, observe, ClientError, Target};
+use crate::parser::{Item, Notice};
+use crate::transcript::{Chunk, End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
+
+/// Headers that matter to SSE clients and proxies; the rest would make snapshots brittle.
+const SNAPSHOT_HEADERS: &[&str] = &[
+    "access-control-allow-credentials",
+    "access-control-allow-headers",
+    "access-control-allow-methods",
+    "access-control-allow-origin",
+    "cache-control",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "location",
+    "retry-after",
+    "vary",
+    "x-accel-buffering",
+];
+
+/// Calls `service` with `request` and records its response, without a socket.
+///
+/// Stops at the end of the body or at `limits` (use `max_events`, or a `duration` under
+/// tokio's paused time, for endless streams).
+pub async fn transcript_of_service<S, ReqBody, ResBody>(
+    service: S,
+    request: Request<ReqBody>,
+    limits: Limits,
+) -> Transcript
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: Display,
+    ResBody: Body,
+    ResBody::Error: Display,
+{
+    let start = Instant::now();
+    let deadline = start + limits.duration;
+    let info = RequestInfo {
+        method: request.method().to_string(),
+        url: request.uri().to_string(),
+        headers: headers_of(request.headers()),
+    };
+    let response = match service.oneshot(request).await {
+        Ok(response) => response,
+        Err(error) => {
+            return errored(
+                info,
+                format!("the service failed: {error}"),
+                millis(start.elapsed()),
+            )
+        }
+    };
+    let headers_at_ms = millis(start.elapsed());
+    let status = response.status().as_u16();
+    let headers = headers_of(response.headers());
+    let mut body = std::pin::pin!(response.into_body());
+    let mut chunks = Vec::new();
+    let mut parser = crate::parser::Parser::new();
+    let (mut events, mut bytes) = (0usize, 0usize);
+    let end = loop {
+        if limits.max_events.is_some_and(|max| events >= max) || bytes >= limits.max_bytes {
+            break End::Enough;
+        }
+        match timeout_at(deadline, body.frame()).await {
+            Err(_) => break End::Timeout,
+            Ok(None) => break End::Eof,
+            Ok(Some(Err(error))) => {
+                break End::Error {
+                    message: error.to_string(),
+                }
+            }
+            Ok(Some(Ok(frame))) => {
+                let Ok(mut data) = frame.into_data() else {
+                    continue;
+                };
+                let data = data.copy_to_bytes(data.remaining());
+                if data.is_empty() {
+                    continue;
+                }
+                let _ = parser.feed(&data, |item| {
+                    events += usize::from(matches!(item, Item::Event(_)))
+                });
+                bytes += data.len();
+                chunks.push(Chunk {
+                    at_ms: millis(start.elapsed()),
+                    bytes: data.to_vec(),
+                });
+            }
+        }
+    };
+    Transcript {
+        sse_conformance_fixture: FIXTURE_VERSION,
+        request: info,
+        version: "in-process".into(),
+        status,
+        headers,
+        headers_at_ms,
+        chunks,
+        end,
+        observed_ms: millis(start.elapsed()),
+    }
+}
+
+fn errored(request: RequestInfo, message: String, at_ms: f64) -> Transcript {
+    Transcript {
+        sse_conformance_fixture: FIXTURE_VERSION,
+        request,
+        version: "in-process".into(),
+        status: 0,
+        headers: Vec::new(),
+        headers_at_ms: at_ms,
+        chunks: Vec::new(),
+        end: End::Error { message },
+        observed_ms: at_ms,
+    }
+}
+
+fn headers_of(headers: &http::HeaderMap) -> Vec<Header> {
+    headers
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.as_str().to_owned(),
+            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        })
+        .collect()
+}
+
+/// [`transcript_of_service`], rendered with [`render`].
+pub async fn snapshot_service<S, ReqBody, ResBody>(
+    service: S,
+    request: Request<ReqBody>,
+    limits: Limits,
+) -> String
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: Display,
+    ResBody: Body,
+    ResBody::Error: Display,
+{
+    render(&transcript_of_service(service, request, limits).await)
+}
+
+/// Observes `url` with a `GET` and renders it with [`render`].
+///
+/// # Errors
+/// No response could be had.
+pub async fn snapshot_url(url: &str, limits: Limits) -> Result<String, ClientError> {
+    let transcript = observe(&Target::get(url)?, &limits, &mut |_| {}).await?;
+    Ok(render(&transcript))
+}
+
+/// A stable text form of a transcript: the status, the SSE-relevant headers (sorted), then
+/// what a client sees, in order: retries, comments, events with their fields, ignored
+/// fields, anything discarded at the end. No timing, so it does not flake.
+pub fn render(transcript: &Transcript) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "status: {}", transcript.status);
+    let mut headers: Vec<&Header> = transcript
+        .headers
+        .iter()
+        .filter(|header| SNAPSHOT_HEADERS.contains(&header.name.to_ascii_lowercase().as_str()))
+        .collect();
+    headers.sort_by(|a, b| a.name.cmp(&b.name));
+    for header in headers {
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            header.name.to_ascii_lowercase(),
+            header.value
+        );
+    }
+    out.push_str("---\n");
+    let analysis = transcript.analyze();
+    for timed in &analysis.items {
+        match &timed.item {
+            Item::Retry(ms) => {
+                let _ = writeln!(out, "retry: {ms}");
+            }
+            Item::Comment(text) => {
+                let _ = writeln!(out, "comment: {text:?}");
+            }
+            Item::Event(event) => {
+                let _ = writeln!(out, "event: {}", event.event_type);
+                if !event.last_event_id.is_empty() {
+                    let _ = writeln!(out, "  id: {:?}", event.last_event_id);
+                }
+                for line in event.data.split('\n') {
+                    let _ = writeln!(out, "  data: {line}");
+                }
+            }
+            Item::Notice(Notice::UnknownField { name }) => {
+                let _ = writeln!(out, "ignored field: {name:?}");
+            }
+            Item::Notice(Notice::InvalidRetry { value }) => {
+                let _ = writeln!(out, "ignored retry: {value:?}");
+            }
+            Item::Notice(Notice::IdWithNul { value }) => {
+                let _ = writeln!(out, "ignored id: {value:?}");
+            }
+        }
+    }
+    if let Some(error) = &analysis.parse_error {
+        let _ = writeln!(out, "parse error: {error}");
+    }
+    if !analysis.leftover.is_empty() {
+        let _ = writeln!(
+            out,
+            "discarded: {} field line(s), {} byte(s) of an unfinished line",
+            analysis.leftover.field_lines, analysis.leftover.partial_line
+        );
+    }
+    out.push_str(match &transcript.end {
+        End::Eof => "--- end of stream\n",
+        End::Timeout | End::Enough => "--- still open\n",
+        End::Error { .. } => "--- broken\n",
+    });
+    if let End::Error { message } = &transcript.end {
+        let _ = writeln!(out, "{message}");
+    }
+    out
+}
+
+/// A shorthand for limits that stop after `events` events or `seconds` seconds.
+///
+/// ```
+/// let limits = sse_conformance::testing::stop_after(3, 5);
+/// assert_eq!(limits.max_events, Some(3));
+/// ```
+pub fn stop_after(events: usize, seconds: u64) -> Limits {
+    Limits {
+        duration: Duration::from_secs(seconds),
+        max_events: Some(events),
+        ..Limits::default()
+    }
+}

@@ -1,0 +1,306 @@
+//! The [`Transcript`]: everything observed of one SSE response, with timestamps.
+//!
+//! A live run, a recorded fixture and an in-process test all produce one, and every
+//! offline check is a pure function of it; so they share exactly one code path.
+//! It (de)serialises as the fixture format documented in `fixtures/README.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::parser::{Item, Leftover, ParseError, Parser, ParserOptions};
+
+/// The format version written in every fixture.
+pub const FIXTURE_VERSION: u32 = 1;
+
+/// What was sent, what came back, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// Always [`FIXTURE_VERSION`] when written by this crate.
+    #[serde(default = "fixture_version")]
+    pub sse_conformance_fixture: u32,
+    /// The request that produced the response.
+    pub request: RequestInfo,
+    /// `HTTP/1.1`, `HTTP/2`, or `in-process` for a service driven without a socket.
+    pub version: String,
+    /// The response status.
+    pub status: u16,
+    /// The response headers in order, values decoded as UTF-8 with replacement.
+    pub headers: Vec<Header>,
+    /// Milliseconds from sending the request to receiving the headers.
+    pub headers_at_ms: f64,
+    /// Every body chunk as it arrived.
+    pub chunks: Vec<Chunk>,
+    /// How the observation ended.
+    pub end: End,
+    /// Milliseconds from sending the request to the end of the observation.
+    pub observed_ms: f64,
+}
+
+fn fixture_version() -> u32 {
+    FIXTURE_VERSION
+}
+
+/// The request side of a transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestInfo {
+    /// The method.
+    pub method: String,
+    /// The URL (or the request path for an in-process service).
+    pub url: String,
+    /// Headers sent, beyond the transport's own.
+    #[serde(default)]
+    pub headers: Vec<Header>,
+}
+
+/// One header line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// Lower-case name.
+    pub name: String,
+    /// The value.
+    pub value: String,
+}
+
+/// A body chunk: its bytes and its arrival time (ms since the request was sent).
+///
+/// Serialised as `{"at_ms": 1.5, "text": "data: x\n\n"}`, or with `"hex"` instead of
+/// `"text"` when the bytes are not valid UTF-8.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    /// Arrival time in ms since the request was sent.
+    pub at_ms: f64,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Why the observation stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum End {
+    /// The server ended the body cleanly.
+    Eof,
+    /// The observation time ran out with the stream still open.
+    Timeout,
+    /// Enough events were seen for the purpose (a probe).
+    Enough,
+    /// The connection broke (reset, truncated chunked encoding, protocol error).
+    Error {
+        /// What the transport said.
+        message: String,
+    },
+}
+
+/// An [`Item`] with the arrival time of the chunk that completed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedItem {
+    /// Arrival time in ms since the request was sent.
+    pub at_ms: f64,
+    /// What the parser found.
+    pub item: Item,
+}
+
+/// What a client makes of the body: the parser run over the chunks, plus byte facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Events, retries, comments and notices in order.
+    pub items: Vec<TimedItem>,
+    /// A size limit the stream broke.
+    pub parse_error: Option<ParseError>,
+    /// What was still unfinished when the observation ended.
+    pub leftover: Leftover,
+    /// Byte offset of the first invalid UTF-8 sequence, if any.
+    pub invalid_utf8_at: Option<usize>,
+    /// The body started with a UTF-8 BOM.
+    pub bom: bool,
+    /// Total body bytes.
+    pub body_bytes: usize,
+}
+
+impl Analysis {
+    /// The dispatched events with their arrival times.
+    pub fn events(&self) -> impl Iterator<Item = (f64, &crate::parser::Event)> {
+        self.items.iter().filter_map(|timed| match &timed.item {
+            Item::Event(event) => Some((timed.at_ms, event)),
+            _ => None,
+        })
+    }
+}
+
+impl Transcript {
+    /// The first value of a header (names compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|header| header.name.eq_ignore_ascii_case(name))
+            .map(|header| header.value.as_str())
+    }
+
+    /// Every value of a header.
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |header| header.name.eq_ignore_ascii_case(name))
+            .map(|header| header.value.as_str())
+    }
+
+    /// The media type without parameters, lower-cased.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type").map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+
+    /// True for a response an `EventSource` accepts: 200 and `text/event-stream`.
+    pub fn is_event_stream(&self) -> bool {
+        self.status == 200 && self.media_type().as_deref() == Some("text/event-stream")
+    }
+
+    /// The whole body.
+    pub fn body(&self) -> Vec<u8> {
+        self.chunks
+            .iter()
+            .flat_map(|chunk| chunk.bytes.iter().copied())
+            .collect()
+    }
+
+    /// Runs the WHATWG parser over the chunks as they arrived.
+    pub fn analyze(&self) -> Analysis {
+        let mut parser = Parser::with_options(ParserOptions::diagnostics());
+        let mut items = Vec::new();
+        let mut parse_error = None;
+        for chunk in &self.chunks {
+            let at_ms = chunk.at_ms;
+            if let Err(error) =
+                parser.feed(&chunk.bytes, |item| items.push(TimedItem { at_ms, item }))
+            {
+                parse_error = Some(error);
+                break;
+            }
+        }
+        let leftover = parser.finish();
+        let body = self.body();
+        let invalid_utf8_at = std::str::from_utf8(&body).err().map(|e| e.valid_up_to());
+        Analysis {
+            items,
+            parse_error,
+            leftover,
+            invalid_utf8_at,
+            bom: body.starts_with(b"\xEF\xBB\xBF"),
+            body_bytes: body.len(),
+        }
+    }
+
+    /// Reads a fixture file.
+    ///
+    /// # Errors
+    /// Unreadable file or invalid fixture JSON, with the reason.
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a fixture: {e}", path.display()))
+    }
+
+    /// Writes this transcript as a fixture file (pretty JSON).
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let mut text = serde_json::to_string_pretty(self).expect("a transcript serialises");
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChunkRepr {
+    at_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hex: Option<String>,
+}
+
+impl Serialize for Chunk {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let repr = match std::str::from_utf8(&self.bytes) {
+            Ok(text) => ChunkRepr {
+                at_ms: self.at_ms,
+                text: Some(text.to_owned()),
+                hex: None,
+            },
+            Err(_) => ChunkRepr {
+                at_ms: self.at_ms,
+                text: None,
+                hex: Some(to_hex(&self.bytes)),
+            },
+        };
+        repr.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Chunk {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let repr = ChunkRepr::deserialize(deserializer)?;
+        let bytes = match (repr.text, repr.hex) {
+            (Some(text), None) => text.into_bytes(),
+            (None, Some(hex)) => from_hex(&hex).map_err(serde::de::Error::custom)?,
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "a chunk has exactly one of \"text\" and \"hex\"",
+                ))
+            }
+        };
+        Ok(Chunk {
+            at_ms: repr.at_ms,
+            bytes,
+        })
+    }
+}
+
+/// Lower-case hex, two digits a byte.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Parses hex written by [`to_hex`] (white space allowed between bytes).
+///
+/// # Errors
+/// Odd length or a non-hex digit.
+pub fn from_hex(hex: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return Err("hex has an odd number of digits".into());
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or_else(|| format!("{:?} is not a hex byte", String::from_utf8_lossy(pair)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_round_trip_as_text_or_hex() {
+        for bytes in [b"data: x\n\n".to_vec(), vec![0xff, b'\n', 0xc3]] {
+            let chunk = Chunk { at_ms: 1.5, bytes };
+            let json = serde_json::to_string(&chunk).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Chunk>(&json).unwrap(),
+                chunk,
+                "{json}"
+            );
+        }
+        assert!(serde_json::from_str::<Chunk>(r#"{"at_ms":0,"hex":"0"}"#).is_err());
+    }
+}
