@@ -202,6 +202,14 @@ pub async fn observe(
         })
         .collect();
 
+    let mut decoder = match Decoder::for_encoding(response.headers().get(header::CONTENT_ENCODING)) {
+        Ok(decoder) => decoder,
+        Err(encoding) => {
+            return Err(ClientError::Request(format!(
+                "the response is compressed with {encoding:?}, which was not asked for (Accept-Encoding: gzip, deflate)"
+            )))
+        }
+    };
     let mut chunks = Vec::new();
     let mut parser = Parser::new();
     let (mut events, mut bytes) = (0usize, 0usize);
@@ -221,6 +229,10 @@ pub async fn observe(
             Ok(Some(Ok(frame))) => {
                 let Ok(data) = frame.into_data() else {
                     continue;
+                };
+                let data = match decoder.decode(&data) {
+                    Ok(data) => data,
+                    Err(message) => break End::Error { message },
                 };
                 if data.is_empty() {
                     continue;
@@ -426,8 +438,57 @@ fn build_request(
         HeaderValue::from_static("text/event-stream"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Like a browser: servers that compress streams must be caught doing it.
+    headers.insert(
+        header::ACCEPT_ENCODING,
+        HeaderValue::from_static("gzip, deflate"),
+    );
     for (name, value) in &target.headers {
         headers.insert(name.clone(), value.clone());
     }
     Ok(request)
+}
+
+/// Decompresses a body chunk by chunk, as a browser does before its SSE parser sees it.
+/// Chunks keep their arrival times, so a compressor that buffers shows as a burst.
+pub(crate) enum Decoder {
+    Identity,
+    Gzip(flate2::write::GzDecoder<Vec<u8>>),
+    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
+}
+
+impl Decoder {
+    /// The decoder for a `Content-Encoding`, or the encoding it cannot decode.
+    pub(crate) fn for_encoding(encoding: Option<&HeaderValue>) -> Result<Self, String> {
+        let Some(encoding) = encoding else {
+            return Ok(Self::Identity);
+        };
+        let encoding = String::from_utf8_lossy(encoding.as_bytes())
+            .trim()
+            .to_ascii_lowercase();
+        match encoding.as_str() {
+            "" | "identity" => Ok(Self::Identity),
+            "gzip" | "x-gzip" => Ok(Self::Gzip(flate2::write::GzDecoder::new(Vec::new()))),
+            "deflate" => Ok(Self::Deflate(flate2::write::ZlibDecoder::new(Vec::new()))),
+            _ => Err(encoding),
+        }
+    }
+
+    pub(crate) fn decode(&mut self, data: &Bytes) -> Result<Bytes, String> {
+        use std::io::Write;
+        let output = match self {
+            Self::Identity => return Ok(data.clone()),
+            Self::Gzip(decoder) => decoder
+                .write_all(data)
+                .and_then(|()| decoder.flush())
+                .map(|()| std::mem::take(decoder.get_mut())),
+            Self::Deflate(decoder) => decoder
+                .write_all(data)
+                .and_then(|()| decoder.flush())
+                .map(|()| std::mem::take(decoder.get_mut())),
+        };
+        output
+            .map(Bytes::from)
+            .map_err(|e| format!("cannot decompress the body: {e}"))
+    }
 }

@@ -335,17 +335,9 @@ fn parse(file: &str, chunk: Option<usize>) -> Result<u8, Fatal> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut emit = |item: Item| {
-        let line = match item {
-            Item::Event(event) => serde_json::json!({
-                "kind": "event",
-                "type": event.event_type,
-                "data": event.data,
-                "last_event_id": event.last_event_id,
-            }),
-            Item::Retry(ms) => serde_json::json!({ "kind": "retry", "ms": ms }),
-            Item::Comment(_) | Item::Notice(_) => return,
-        };
-        let _ = writeln!(out, "{line}");
+        if let Some(line) = item.to_json() {
+            let _ = writeln!(out, "{line}");
+        }
     };
     for piece in bytes.chunks(chunk.unwrap_or(bytes.len().max(1))) {
         parser

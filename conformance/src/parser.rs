@@ -45,6 +45,29 @@ pub enum Item {
     Notice(Notice),
 }
 
+impl Item {
+    /// The JSON form `sse-conformance parse` prints and parser fixtures expect:
+    /// `{"kind":"event","type":…,"data":…,"last_event_id":…}` or `{"kind":"retry","ms":…}`.
+    /// Comments and notices have none.
+    ///
+    /// ```
+    /// use sse_conformance::parser::Item;
+    /// assert_eq!(Item::Retry(5).to_json().unwrap().to_string(), r#"{"kind":"retry","ms":5}"#);
+    /// ```
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        match self {
+            Item::Event(event) => Some(serde_json::json!({
+                "kind": "event",
+                "type": event.event_type,
+                "data": event.data,
+                "last_event_id": event.last_event_id,
+            })),
+            Item::Retry(ms) => Some(serde_json::json!({ "kind": "retry", "ms": ms })),
+            Item::Comment(_) | Item::Notice(_) => None,
+        }
+    }
+}
+
 /// An event as an `EventSource` dispatches it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {

@@ -40,7 +40,7 @@ use tokio::time::{timeout_at, Instant};
 use tower::{Service, ServiceExt};
 
 pub use crate::client::Limits;
-use crate::client::{millis, observe, ClientError, Target};
+use crate::client::{millis, observe, ClientError, Decoder, Target};
 use crate::parser::{Item, Notice};
 use crate::transcript::{Chunk, End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
 
@@ -95,6 +95,14 @@ where
     let headers_at_ms = millis(start.elapsed());
     let status = response.status().as_u16();
     let headers = headers_of(response.headers());
+    let mut decoder =
+        match Decoder::for_encoding(response.headers().get(http::header::CONTENT_ENCODING)) {
+            Ok(decoder) => decoder,
+            Err(encoding) => {
+                let message = format!("cannot decode Content-Encoding {encoding:?}");
+                return errored(info, message, headers_at_ms);
+            }
+        };
     let mut body = std::pin::pin!(response.into_body());
     let mut chunks = Vec::new();
     let mut parser = crate::parser::Parser::new();
@@ -115,7 +123,10 @@ where
                 let Ok(mut data) = frame.into_data() else {
                     continue;
                 };
-                let data = data.copy_to_bytes(data.remaining());
+                let data = match decoder.decode(&data.copy_to_bytes(data.remaining())) {
+                    Ok(data) => data,
+                    Err(message) => break End::Error { message },
+                };
                 if data.is_empty() {
                     continue;
                 }

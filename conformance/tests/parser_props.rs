@@ -1,0 +1,142 @@
+//! Property tests of the parser: it agrees with a straightforward whole-stream reference
+//! implementation of the WHATWG rules, whatever the chunking, and never panics.
+
+use proptest::prelude::*;
+use sse_conformance::parser::{Event, Item, Parser};
+
+/// The spec, read top to bottom: decode everything (lossy UTF-8, one leading BOM off),
+/// split into lines, interpret. Written apart from the real parser on purpose.
+fn reference(bytes: &[u8]) -> Vec<Item> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                lines.push(std::mem::take(&mut current));
+            }
+            '\n' => lines.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    // `current` is an unterminated line: discarded.
+    let (mut data, mut event_type, mut id_buffer, mut last_id) =
+        (String::new(), String::new(), String::new(), String::new());
+    let mut items = Vec::new();
+    for line in lines {
+        if line.is_empty() {
+            last_id = id_buffer.clone();
+            if data.is_empty() {
+                event_type.clear();
+                continue;
+            }
+            if data.ends_with('\n') {
+                data.pop();
+            }
+            let kind = if event_type.is_empty() {
+                "message".to_owned()
+            } else {
+                std::mem::take(&mut event_type)
+            };
+            items.push(Item::Event(Event {
+                event_type: kind.into(),
+                data: std::mem::take(&mut data),
+                last_event_id: last_id.clone(),
+            }));
+            continue;
+        }
+        if line.starts_with(':') {
+            continue;
+        }
+        let (name, value) = match line.find(':') {
+            Some(i) => {
+                let value = &line[i + 1..];
+                (&line[..i], value.strip_prefix(' ').unwrap_or(value))
+            }
+            None => (line.as_str(), ""),
+        };
+        match name {
+            "data" => {
+                data.push_str(value);
+                data.push('\n');
+            }
+            "event" => event_type = value.to_owned(),
+            "id" if !value.contains('\0') => id_buffer = value.to_owned(),
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                items.push(Item::Retry(value.parse().unwrap_or(u64::MAX)));
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+fn incremental(bytes: &[u8], cuts: &[usize]) -> Vec<Item> {
+    let mut parser = Parser::new();
+    let mut items = Vec::new();
+    let mut start = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+        let cut = cut.clamp(start, bytes.len());
+        parser
+            .feed(&bytes[start..cut], |item| items.push(item))
+            .unwrap();
+        start = cut;
+    }
+    parser.finish();
+    items
+}
+
+/// Streams built from the bytes that matter to SSE, plus arbitrary bytes.
+fn sse_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        3 => Just(b"data".to_vec()),
+        2 => Just(b"data: ".to_vec()),
+        1 => Just(b"event".to_vec()),
+        1 => Just(b"id".to_vec()),
+        1 => Just(b"retry".to_vec()),
+        1 => Just(b"retry: 120".to_vec()),
+        3 => Just(b":".to_vec()),
+        2 => Just(b" ".to_vec()),
+        4 => Just(b"\n".to_vec()),
+        3 => Just(b"\r".to_vec()),
+        3 => Just(b"\r\n".to_vec()),
+        1 => Just(b"\0".to_vec()),
+        1 => Just("\u{FEFF}".as_bytes().to_vec()),
+        1 => Just("é😀".as_bytes().to_vec()),
+        2 => "[a-z0-9]{1,3}".prop_map(String::into_bytes),
+        2 => prop::collection::vec(any::<u8>(), 1..4),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn agrees_with_the_reference(bytes in sse_bytes()) {
+        prop_assert_eq!(incremental(&bytes, &[]), reference(&bytes));
+    }
+
+    #[test]
+    fn chunking_never_changes_the_result(bytes in sse_bytes(), mut cuts in prop::collection::vec(0usize..400, 0..12)) {
+        cuts.sort_unstable();
+        prop_assert_eq!(incremental(&bytes, &cuts), incremental(&bytes, &[]));
+    }
+
+    #[test]
+    fn byte_by_byte_equals_whole(bytes in sse_bytes()) {
+        let cuts: Vec<usize> = (1..bytes.len()).collect();
+        prop_assert_eq!(incremental(&bytes, &cuts), incremental(&bytes, &[]));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512), cut in 0usize..512) {
+        let items = incremental(&bytes, &[cut]);
+        prop_assert_eq!(items, reference(&bytes));
+    }
+}
