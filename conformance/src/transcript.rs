@@ -35,6 +35,18 @@ pub struct Transcript {
     pub observed_ms: f64,
 }
 
+impl From<(String, String)> for Header {
+    fn from((name, value): (String, String)) -> Self {
+        Self { name, value }
+    }
+}
+
+impl From<Header> for (String, String) {
+    fn from(header: Header) -> Self {
+        (header.name, header.value)
+    }
+}
+
 fn fixture_version() -> u32 {
     FIXTURE_VERSION
 }
@@ -51,8 +63,9 @@ pub struct RequestInfo {
     pub headers: Vec<Header>,
 }
 
-/// One header line.
+/// One header line; in fixtures a `["name", "value"]` pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(String, String)", into = "(String, String)")]
 pub struct Header {
     /// Lower-case name.
     pub name: String,

@@ -193,7 +193,8 @@ fn heartbeat(context: &Context<'_>) -> Outcome {
             secs(largest)
         ))
         .with(evidence)
-    } else if observed < limit_ms && trailing > limit_ms / 2.0 {
+    } else if observed < limit_ms && trailing > (observed / 2.0).max(1000.0) {
+        // Mostly silence, in a look shorter than the limit: a heartbeat may or may not come.
         Outcome::warn(format!(
             "inconclusive: silent for the last {} of a {} observation; run with --duration longer than --heartbeat-max",
             secs(trailing),

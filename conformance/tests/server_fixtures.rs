@@ -1,0 +1,86 @@
+//! Every recorded server stream in `fixtures/servers/` through the offline checks: each
+//! fixture names the verdicts it must get (`"expect"`), and insta keeps the full report.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sse_conformance::checks::{run_all, CheckOptions, Probes, Status};
+use sse_conformance::Transcript;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/servers");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+        Status::Skip => "skip",
+    }
+}
+
+#[test]
+fn every_fixture_gets_its_expected_verdicts() {
+    let files = fixtures();
+    assert!(
+        files.len() >= 15,
+        "expected the anti-pattern fixtures, found {}",
+        files.len()
+    );
+    for file in files {
+        let raw: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let expect: BTreeMap<String, String> = serde_json::from_value(raw["expect"].clone())
+            .expect("every server fixture has an \"expect\" map");
+        assert!(!expect.is_empty());
+        let transcript = Transcript::load(&file).unwrap();
+        let results = run_all(
+            &transcript,
+            &CheckOptions::default(),
+            &Probes::offline(),
+            &[],
+        );
+        let mut snapshot = String::new();
+        for result in &results {
+            snapshot.push_str(&format!(
+                "{:22} {:4} {}\n",
+                result.id,
+                status_name(result.status),
+                result.message
+            ));
+        }
+        for (id, want) in &expect {
+            let result = results
+                .iter()
+                .find(|result| result.id == id)
+                .unwrap_or_else(|| panic!("{}: no check {id}", file.display()));
+            assert_eq!(
+                status_name(result.status),
+                want,
+                "{}: {id}: {}",
+                file.display(),
+                result.message
+            );
+        }
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(name, snapshot);
+    }
+}
+
+#[test]
+fn fixtures_round_trip_through_serde() {
+    for file in fixtures() {
+        let transcript = Transcript::load(&file).unwrap();
+        let again: Transcript =
+            serde_json::from_str(&serde_json::to_string(&transcript).unwrap()).unwrap();
+        assert_eq!(again, transcript, "{}", file.display());
+    }
+}
