@@ -1,0 +1,121 @@
+//! Heartbeats, under tokio's paused time: a comment after each idle interval, a timer
+//! that restarts on every event, and never a heartbeat inside an event.
+
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Request;
+use http_body::Frame;
+use sse_layer::{Event, SseLayer};
+use support::{call, event_channel, frames, raw_channel, times_of};
+
+const HEARTBEAT: &str = ":\n\n";
+
+#[tokio::test(start_paused = true)]
+async fn idle_stream_gets_a_heartbeat_every_interval() {
+    let (_sender, response) = event_channel();
+    let response = call(SseLayer::new(), Request::new(()), response).await;
+    let frames = frames(response.into_body(), Duration::from_secs(61)).await;
+    assert_eq!(
+        frames[0],
+        (Duration::ZERO, ":\n\n".to_owned()),
+        "the first byte goes out at once"
+    );
+    assert_eq!(times_of(&frames[1..], HEARTBEAT), vec![15, 30, 45, 60]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_timer_restarts_on_every_event() {
+    let (sender, response) = event_channel();
+    let layer = SseLayer::new().heartbeat(Duration::from_secs(10));
+    let response = call(layer, Request::new(()), response).await;
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        sender.send(Event::new().data("at 4")).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        sender.send(Event::new().data("at 7")).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    });
+    let frames = frames(response.into_body(), Duration::from_secs(40)).await;
+    let events: Vec<u64> = frames
+        .iter()
+        .filter(|(_, f)| f.starts_with("data"))
+        .map(|(at, _)| at.as_secs())
+        .collect();
+    assert_eq!(events, vec![4, 7]);
+    assert_eq!(
+        times_of(&frames[1..], HEARTBEAT),
+        vec![17, 27, 37],
+        "10 s after the last event, then every 10 s"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_heartbeat_bytes_while_events_flow() {
+    let (sender, response) = event_channel();
+    let layer = SseLayer::new().heartbeat(Duration::from_secs(5));
+    let response = call(layer, Request::new(()), response).await;
+    tokio::spawn(async move {
+        for n in 0..60 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if sender.send(Event::new().data(n.to_string())).await.is_err() {
+                return;
+            }
+        }
+    });
+    let frames = frames(response.into_body(), Duration::from_millis(59_500)).await;
+    assert_eq!(
+        frames.len(),
+        1 + 59,
+        "the prelude and 59 events: {frames:?}"
+    );
+    assert!(times_of(&frames[1..], HEARTBEAT).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_inside_an_event_of_a_raw_body() {
+    let (sender, response) = raw_channel();
+    let layer = SseLayer::new().heartbeat(Duration::from_secs(15));
+    let response = call(layer, Request::new(()), response).await;
+    tokio::spawn(async move {
+        sender
+            .send(Ok(Frame::data(Bytes::from("data: a\n"))))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        sender
+            .send(Ok(Frame::data(Bytes::from("\n"))))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    });
+    let frames = frames(response.into_body(), Duration::from_secs(36)).await;
+    let texts: Vec<&str> = frames.iter().map(|(_, f)| f.as_str()).collect();
+    assert_eq!(texts, vec![":\n\n", "data: a\n", "\n", HEARTBEAT]);
+    assert_eq!(
+        frames[3].0,
+        Duration::from_secs(35),
+        "15 s after the event was closed at 20 s"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn off_means_off() {
+    let (_sender, response) = event_channel();
+    let response = call(SseLayer::new().no_heartbeat(), Request::new(()), response).await;
+    let frames = frames(response.into_body(), Duration::from_secs(300)).await;
+    assert_eq!(frames.len(), 1, "only the prelude: {frames:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn custom_comment() {
+    let (_sender, response) = event_channel();
+    let layer = SseLayer::new()
+        .heartbeat(Duration::from_secs(1))
+        .heartbeat_comment("ping");
+    let response = call(layer, Request::new(()), response).await;
+    let frames = frames(response.into_body(), Duration::from_millis(1500)).await;
+    assert_eq!(frames[1], (Duration::from_secs(1), ": ping\n\n".to_owned()));
+}
