@@ -89,3 +89,60 @@ pub fn times_of(frames: &[(Duration, String)], text: &str) -> Vec<u64> {
         .map(|(at, _)| at.as_secs())
         .collect()
 }
+
+/// Serves a tower service over TCP on 127.0.0.1 (HTTP/1.1 and h2c); returns `http://addr`.
+pub async fn serve<S, B>(service: S) -> String
+where
+    S: Service<Request<hyper::body::Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let service = hyper_util::service::TowerToHyperService::new(service.clone());
+            tokio::spawn(async move {
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(socket), service)
+                .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Resolves when dropped: put it in a stream to see when the server lets go of it.
+pub struct DropSignal(pub Option<tokio::sync::oneshot::Sender<()>>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        if let Some(sender) = self.0.take() {
+            let _ = sender.send(());
+        }
+    }
+}
+
+/// Observes `url` with the conformance client.
+pub async fn observe(
+    url: &str,
+    h2: bool,
+    headers: &[(&str, &str)],
+    limits: sse_conformance::client::Limits,
+) -> sse_conformance::Transcript {
+    let mut target = sse_conformance::client::Target::get(url).unwrap();
+    target.http2_prior_knowledge = h2;
+    for (name, value) in headers {
+        target
+            .headers
+            .push((name.parse().unwrap(), value.parse().unwrap()));
+    }
+    sse_conformance::client::observe(&target, &limits, &mut |_| {})
+        .await
+        .unwrap()
+}
