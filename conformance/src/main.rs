@@ -345,7 +345,6 @@ fn parse(file: &str, chunk: Option<usize>) -> Result<u8, Fatal> {
             .map_err(|e| Fatal(format!("the stream is not parseable: {e}")))?;
     }
     parser.finish();
-    drop(emit);
     out.flush()?;
     Ok(0)
 }

@@ -25,12 +25,11 @@ fn reference(bytes: &[u8]) -> Vec<Item> {
         }
     }
     // `current` is an unterminated line: discarded.
-    let (mut data, mut event_type, mut id_buffer, mut last_id) =
-        (String::new(), String::new(), String::new(), String::new());
+    // The last-event-id string is the id buffer as of each dispatch.
+    let (mut data, mut event_type, mut id_buffer) = (String::new(), String::new(), String::new());
     let mut items = Vec::new();
     for line in lines {
         if line.is_empty() {
-            last_id = id_buffer.clone();
             if data.is_empty() {
                 event_type.clear();
                 continue;
@@ -46,7 +45,7 @@ fn reference(bytes: &[u8]) -> Vec<Item> {
             items.push(Item::Event(Event {
                 event_type: kind.into(),
                 data: std::mem::take(&mut data),
-                last_event_id: last_id.clone(),
+                last_event_id: id_buffer.clone(),
             }));
             continue;
         }

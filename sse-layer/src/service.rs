@@ -41,6 +41,9 @@ pub struct SseService<S> {
     inner: Inner<S>,
 }
 
+// One per connection, so its size does not matter; boxing the CORS variant would add an
+// allocation to every clone instead.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum Inner<S> {
     Plain(SseCore<S>),

@@ -1,1 +1,196 @@
-fn main() {}
+//! The project's tasks, in the cargo-xtask pattern: `cargo xtask <task>`.
+//!
+//! - `demo [--debug] [--exit] [--addr A]`: start the demo server, run the full
+//!   `sse-conformance check` against it (every check, echo included), print the report and
+//!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
+//!   report with the checker's exit code).
+//! - `ci`: everything CI runs: fmt, clippy, all tests, and the demo end to end.
+
+use std::io::{BufRead, BufReader};
+use std::process::{exit, Child, Command, Stdio};
+
+/// The origin the demo allows and the checker pretends to be: a typical dev front end.
+const FRONT_END_ORIGIN: &str = "http://localhost:5173";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("ci") => ci(),
+        Some("bench") => not_yet("bench", "issue 5 (benchmarks against the peers)"),
+        Some("interop") => not_yet("interop", "issue 6 (browsers, Node, Python, nginx)"),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench | interop>"
+            );
+            2
+        }
+    };
+    exit(code);
+}
+
+fn not_yet(task: &str, issue: &str) -> i32 {
+    eprintln!("xtask {task}: not implemented yet; tracked in {issue}");
+    2
+}
+
+/// Runs a command, echoing it; returns whether it succeeded.
+fn run(program: &str, args: &[&str]) -> bool {
+    eprintln!("$ {program} {}", args.join(" "));
+    Command::new(program)
+        .args(args)
+        .status()
+        .map(|status| status.success())
+        .unwrap_or_else(|error| {
+            eprintln!("xtask: cannot run {program}: {error}");
+            false
+        })
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn ci() -> i32 {
+    let cargo = cargo();
+    let steps: [&[&str]; 3] = [
+        &["fmt", "--all", "--check"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &["test", "--workspace"],
+    ];
+    for step in steps {
+        if !run(&cargo, step) {
+            eprintln!("xtask ci: `cargo {}` failed", step.join(" "));
+            return 1;
+        }
+    }
+    // The main job, end to end with the binaries the tests just built.
+    match demo(&["--debug".into(), "--exit".into()]) {
+        0 => {
+            eprintln!("xtask ci: all green");
+            0
+        }
+        code => {
+            eprintln!("xtask ci: the demo check failed");
+            code
+        }
+    }
+}
+
+struct Demo {
+    debug: bool,
+    exit_after: bool,
+    addr: String,
+}
+
+fn parse_demo_args(args: &[String]) -> Result<Demo, String> {
+    let mut demo = Demo {
+        debug: false,
+        exit_after: std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1"),
+        addr: "127.0.0.1:0".into(),
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--debug" => demo.debug = true,
+            "--exit" => demo.exit_after = true,
+            "--addr" => demo.addr = args.next().ok_or("--addr needs a value")?.clone(),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(demo)
+}
+
+/// Kills the demo server when the task ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn demo(args: &[String]) -> i32 {
+    let demo = match parse_demo_args(args) {
+        Ok(demo) => demo,
+        Err(error) => {
+            eprintln!("xtask demo: {error}");
+            return 2;
+        }
+    };
+    let profile = if demo.debug { "debug" } else { "release" };
+    let mut build = vec![
+        "build",
+        "-p",
+        "sse-layer",
+        "--example",
+        "demo",
+        "-p",
+        "sse-conformance",
+    ];
+    if !demo.debug {
+        build.push("--release");
+    }
+    if !run(&cargo(), &build) {
+        return 2;
+    }
+    let target_dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let bin = |path: &str| format!("{target_dir}/{profile}/{path}");
+
+    let child = Command::new(bin("examples/demo"))
+        .args(["--addr", &demo.addr, "--cors-origin", FRONT_END_ORIGIN])
+        .stdout(Stdio::piped())
+        .spawn();
+    let mut server = match child {
+        Ok(child) => Server(child),
+        Err(error) => {
+            eprintln!("xtask demo: cannot start the demo server: {error}");
+            return 2;
+        }
+    };
+    let mut first_line = String::new();
+    let stdout = server.0.stdout.take().expect("piped stdout");
+    if BufReader::new(stdout).read_line(&mut first_line).is_err()
+        || !first_line.starts_with("listening on ")
+    {
+        eprintln!("xtask demo: the demo server did not start (it said {first_line:?})");
+        return 2;
+    }
+    let base = first_line
+        .trim()
+        .trim_start_matches("listening on ")
+        .to_owned();
+    println!("demo server: {base}  (open it in a browser)");
+
+    let events = format!("{base}/events");
+    let echo = format!("{base}/echo");
+    let check = [
+        "check",
+        &events,
+        "--origin",
+        FRONT_END_ORIGIN,
+        "--echo",
+        &echo,
+        "--duration",
+        "10s",
+    ];
+    eprintln!("$ sse-conformance {}", check.join(" "));
+    let code = Command::new(bin("sse-conformance"))
+        .args(check)
+        .status()
+        .map_or(2, |status| status.code().unwrap_or(2));
+    if demo.exit_after {
+        return code;
+    }
+    println!("\ndemo server still running at {base} — press Ctrl-C to stop");
+    let _ = server.0.wait();
+    code
+}

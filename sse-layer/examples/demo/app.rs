@@ -56,20 +56,36 @@ pub async fn serve(listener: TcpListener, layer: SseLayer) {
 
 async fn route(request: Request<hyper::body::Incoming>) -> Result<Response<Body>, Infallible> {
     let response = match (request.method(), request.uri().path()) {
-        (&Method::GET, "/") => html(PAGE),
+        (&Method::GET, "/") => Ok(full(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            PAGE.to_owned(),
+        )),
         (&Method::GET, "/events") => events(&request),
         (&Method::POST, "/chat") => chat(request).await,
         (&Method::POST, "/echo") => echo(request).await,
         (&Method::GET, "/bench") => bench(&request),
         (_, "/" | "/events" | "/chat" | "/echo" | "/bench") => {
-            text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
+            Ok(text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"))
         }
-        _ => text(StatusCode::NOT_FOUND, "not found\n"),
+        _ => Ok(text(StatusCode::NOT_FOUND, "not found\n")),
     };
-    Ok(response.unwrap_or_else(|error| error))
+    Ok(response.unwrap_or_else(Refusal::into_response))
 }
 
-type Answer = Result<Response<Body>, Response<Body>>;
+type Answer = Result<Response<Body>, Refusal>;
+
+/// A request the demo refuses: a 4xx with a JSON `{"error": ...}` saying why.
+struct Refusal {
+    status: StatusCode,
+    body: serde_json::Value,
+}
+
+impl Refusal {
+    fn into_response(self) -> Response<Body> {
+        full(self.status, "application/json", self.body.to_string())
+    }
+}
 
 /// `GET /events?interval_ms=N`: `tick` events every N ms with ids 1, 2, 3…; after
 /// `Last-Event-ID: K` (a number) they start at K+1, and any other id starts afresh.
@@ -144,11 +160,9 @@ async fn echo(request: Request<hyper::body::Incoming>) -> Answer {
         .into_iter()
         .enumerate()
         .map(|(index, spec)| {
-            build_echo_event(spec).map_err(|error| {
-                json(
-                    StatusCode::BAD_REQUEST,
-                    &serde_json::json!({ "error": error.to_string(), "index": index }),
-                )
+            build_echo_event(spec).map_err(|error| Refusal {
+                status: StatusCode::BAD_REQUEST,
+                body: serde_json::json!({ "error": error.to_string(), "index": index }),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -205,7 +219,7 @@ fn sse(events: Events) -> Response<Body> {
 fn query_number<T: std::str::FromStr>(
     request: &Request<hyper::body::Incoming>,
     name: &str,
-) -> Result<Option<T>, Response<Body>> {
+) -> Result<Option<T>, Refusal> {
     let Some(query) = request.uri().query() else {
         return Ok(None);
     };
@@ -220,47 +234,28 @@ fn query_number<T: std::str::FromStr>(
 
 async fn json_body<T: serde::de::DeserializeOwned>(
     request: Request<hyper::body::Incoming>,
-) -> Result<T, Response<Body>> {
+) -> Result<T, Refusal> {
     let bytes = Limited::new(request.into_body(), MAX_REQUEST_BODY)
         .collect()
         .await
-        .map_err(|_| {
-            text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large or broken\n",
-            )
-            .unwrap_or_else(|e| e)
+        .map_err(|_| Refusal {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            body: serde_json::json!({ "error": "the request body is too large or broken" }),
         })?
         .to_bytes();
     serde_json::from_slice(&bytes)
         .map_err(|error| bad_request(&format!("invalid JSON body: {error}")))
 }
 
-fn bad_request(message: &str) -> Response<Body> {
-    json(
-        StatusCode::BAD_REQUEST,
-        &serde_json::json!({ "error": message }),
-    )
+fn bad_request(message: &str) -> Refusal {
+    Refusal {
+        status: StatusCode::BAD_REQUEST,
+        body: serde_json::json!({ "error": message }),
+    }
 }
 
-fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
-    full(status, "application/json", value.to_string())
-}
-
-fn text(status: StatusCode, message: &'static str) -> Answer {
-    Ok(full(
-        status,
-        "text/plain; charset=utf-8",
-        message.to_owned(),
-    ))
-}
-
-fn html(page: &'static str) -> Answer {
-    Ok(full(
-        StatusCode::OK,
-        "text/html; charset=utf-8",
-        page.to_owned(),
-    ))
+fn text(status: StatusCode, message: &'static str) -> Response<Body> {
+    full(status, "text/plain; charset=utf-8", message.to_owned())
 }
 
 fn full(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
