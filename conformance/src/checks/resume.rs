@@ -32,7 +32,7 @@ pub fn resume_point(analysis: &Analysis) -> Option<ResumePoint> {
 
 pub(super) const RESUME: Check = Check {
     id: "resume",
-    spec: "WHATWG HTML §9.2.3 (reestablish the connection): the client sends Last-Event-ID; the server continues after it",
+    spec: "WHATWG HTML §9.2.3 (reestablish the connection) and §9.2.4 (the Last-Event-ID header): the server continues after the id",
     severity: Severity::Error,
     title: "reconnecting with a mid-stream Last-Event-ID continues after it",
     run: resume,
