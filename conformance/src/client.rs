@@ -9,15 +9,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Request, Response, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, timeout_at, Instant};
 
-use crate::parser::{Item, Parser};
-use crate::transcript::{Chunk, End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
+use crate::record::{error_chain, record_body, Decoder};
+use crate::transcript::{Header, RequestInfo, Transcript, FIXTURE_VERSION};
 
 /// How long a TCP connect and TLS handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -193,70 +193,22 @@ pub async fn observe(
         _ => "HTTP/1.1",
     };
     let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(name, value)| Header {
-            name: name.as_str().to_owned(),
-            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        })
-        .collect();
-
-    let mut decoder = match Decoder::for_encoding(response.headers().get(header::CONTENT_ENCODING)) {
-        Ok(decoder) => decoder,
-        Err(encoding) => {
-            return Err(ClientError::Request(format!(
-                "the response is compressed with {encoding:?}, which was not asked for (Accept-Encoding: gzip, deflate)"
-            )))
-        }
-    };
-    let mut chunks = Vec::new();
-    let mut parser = Parser::new();
-    let (mut events, mut bytes) = (0usize, 0usize);
-    let mut incoming = response.into_body();
-    let end = loop {
-        if limits.max_events.is_some_and(|max| events >= max) || bytes >= limits.max_bytes {
-            break End::Enough;
-        }
-        match timeout_at(deadline, incoming.frame()).await {
-            Err(_) => break End::Timeout,
-            Ok(None) => break End::Eof,
-            Ok(Some(Err(error))) => {
-                break End::Error {
-                    message: error_chain(&error),
-                }
-            }
-            Ok(Some(Ok(frame))) => {
-                let Ok(data) = frame.into_data() else {
-                    continue;
-                };
-                let data = match decoder.decode(&data) {
-                    Ok(data) => data,
-                    Err(message) => break End::Error { message },
-                };
-                if data.is_empty() {
-                    continue;
-                }
-                let at = start.elapsed();
-                // Counting only: the transcript is analysed afterwards with diagnostics on.
-                let _ = parser.feed(&data, |item| {
-                    events += usize::from(matches!(item, Item::Event(_)))
-                });
-                bytes += data.len();
-                chunks.push(Chunk {
-                    at_ms: millis(at),
-                    bytes: data.to_vec(),
-                });
-                progress(Progress {
-                    elapsed: at,
-                    events,
-                    bytes,
-                });
-            }
-        }
-    };
+    let headers = Header::list(response.headers());
+    let decoder = Decoder::for_encoding(response.headers().get(header::CONTENT_ENCODING)).map_err(|encoding| {
+        ClientError::Request(format!(
+            "the response is compressed with {encoding:?}, which was not asked for (Accept-Encoding: gzip, deflate)"
+        ))
+    })?;
+    let recorded = record_body(
+        response.into_body(),
+        decoder,
+        start,
+        deadline,
+        limits,
+        progress,
+    )
+    .await;
     let observed = start.elapsed();
-    drop(incoming);
     connection.abort();
 
     Ok(Transcript {
@@ -267,18 +219,15 @@ pub async fn observe(
             headers: target
                 .headers
                 .iter()
-                .map(|(name, value)| Header {
-                    name: name.as_str().to_owned(),
-                    value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                })
+                .map(|(name, value)| Header::new(name, value))
                 .collect(),
         },
         version: version.to_owned(),
         status,
         headers,
         headers_at_ms: millis(headers_at),
-        chunks,
-        end,
+        chunks: recorded.chunks,
+        end: recorded.end,
         observed_ms: millis(observed),
     })
 }
@@ -286,17 +235,6 @@ pub async fn observe(
 /// Milliseconds with microsecond precision, as fixtures store them.
 pub(crate) fn millis(duration: Duration) -> f64 {
     (duration.as_micros() as f64) / 1000.0
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 fn resolve(base: &Uri, location: &str) -> Result<Uri, ClientError> {
@@ -447,48 +385,4 @@ fn build_request(
         headers.insert(name.clone(), value.clone());
     }
     Ok(request)
-}
-
-/// Decompresses a body chunk by chunk, as a browser does before its SSE parser sees it.
-/// Chunks keep their arrival times, so a compressor that buffers shows as a burst.
-pub(crate) enum Decoder {
-    Identity,
-    Gzip(flate2::write::GzDecoder<Vec<u8>>),
-    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
-}
-
-impl Decoder {
-    /// The decoder for a `Content-Encoding`, or the encoding it cannot decode.
-    pub(crate) fn for_encoding(encoding: Option<&HeaderValue>) -> Result<Self, String> {
-        let Some(encoding) = encoding else {
-            return Ok(Self::Identity);
-        };
-        let encoding = String::from_utf8_lossy(encoding.as_bytes())
-            .trim()
-            .to_ascii_lowercase();
-        match encoding.as_str() {
-            "" | "identity" => Ok(Self::Identity),
-            "gzip" | "x-gzip" => Ok(Self::Gzip(flate2::write::GzDecoder::new(Vec::new()))),
-            "deflate" => Ok(Self::Deflate(flate2::write::ZlibDecoder::new(Vec::new()))),
-            _ => Err(encoding),
-        }
-    }
-
-    pub(crate) fn decode(&mut self, data: &Bytes) -> Result<Bytes, String> {
-        use std::io::Write;
-        let output = match self {
-            Self::Identity => return Ok(data.clone()),
-            Self::Gzip(decoder) => decoder
-                .write_all(data)
-                .and_then(|()| decoder.flush())
-                .map(|()| std::mem::take(decoder.get_mut())),
-            Self::Deflate(decoder) => decoder
-                .write_all(data)
-                .and_then(|()| decoder.flush())
-                .map(|()| std::mem::take(decoder.get_mut())),
-        };
-        output
-            .map(Bytes::from)
-            .map_err(|e| format!("cannot decompress the body: {e}"))
-    }
 }

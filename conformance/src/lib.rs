@@ -11,6 +11,7 @@ pub mod checks;
 pub mod client;
 pub mod echo;
 pub mod parser;
+mod record;
 pub mod report;
 pub mod run;
 pub mod serve;

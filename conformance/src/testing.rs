@@ -32,17 +32,16 @@
 use std::fmt::{Display, Write};
 use std::time::Duration;
 
-use bytes::Buf;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::BodyExt;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 
 pub use crate::client::Limits;
-use crate::client::{millis, observe, ClientError, Decoder, Target};
+use crate::client::{millis, observe, ClientError, Target};
 use crate::parser::{Item, Notice};
-use crate::transcript::{Chunk, End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
+use crate::record::{record_body, Decoder};
+use crate::transcript::{End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
 
 /// Headers that matter to SSE clients and proxies; the rest would make snapshots brittle.
 const SNAPSHOT_HEADERS: &[&str] = &[
@@ -73,14 +72,14 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: Display,
     ResBody: Body,
-    ResBody::Error: Display,
+    ResBody::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let start = Instant::now();
     let deadline = start + limits.duration;
     let info = RequestInfo {
         method: request.method().to_string(),
         url: request.uri().to_string(),
-        headers: headers_of(request.headers()),
+        headers: Header::list(request.headers()),
     };
     let response = match service.oneshot(request).await {
         Ok(response) => response,
@@ -94,8 +93,8 @@ where
     };
     let headers_at_ms = millis(start.elapsed());
     let status = response.status().as_u16();
-    let headers = headers_of(response.headers());
-    let mut decoder =
+    let headers = Header::list(response.headers());
+    let decoder =
         match Decoder::for_encoding(response.headers().get(http::header::CONTENT_ENCODING)) {
             Ok(decoder) => decoder,
             Err(encoding) => {
@@ -103,44 +102,15 @@ where
                 return errored(info, message, headers_at_ms);
             }
         };
-    let mut body = std::pin::pin!(response.into_body());
-    let mut chunks = Vec::new();
-    let mut parser = crate::parser::Parser::new();
-    let (mut events, mut bytes) = (0usize, 0usize);
-    let end = loop {
-        if limits.max_events.is_some_and(|max| events >= max) || bytes >= limits.max_bytes {
-            break End::Enough;
-        }
-        match timeout_at(deadline, body.frame()).await {
-            Err(_) => break End::Timeout,
-            Ok(None) => break End::Eof,
-            Ok(Some(Err(error))) => {
-                break End::Error {
-                    message: error.to_string(),
-                }
-            }
-            Ok(Some(Ok(frame))) => {
-                let Ok(mut data) = frame.into_data() else {
-                    continue;
-                };
-                let data = match decoder.decode(&data.copy_to_bytes(data.remaining())) {
-                    Ok(data) => data,
-                    Err(message) => break End::Error { message },
-                };
-                if data.is_empty() {
-                    continue;
-                }
-                let _ = parser.feed(&data, |item| {
-                    events += usize::from(matches!(item, Item::Event(_)))
-                });
-                bytes += data.len();
-                chunks.push(Chunk {
-                    at_ms: millis(start.elapsed()),
-                    bytes: data.to_vec(),
-                });
-            }
-        }
-    };
+    let recorded = record_body(
+        response.into_body(),
+        decoder,
+        start,
+        deadline,
+        &limits,
+        &mut |_| {},
+    )
+    .await;
     Transcript {
         sse_conformance_fixture: FIXTURE_VERSION,
         request: info,
@@ -148,8 +118,8 @@ where
         status,
         headers,
         headers_at_ms,
-        chunks,
-        end,
+        chunks: recorded.chunks,
+        end: recorded.end,
         observed_ms: millis(start.elapsed()),
     }
 }
@@ -168,16 +138,6 @@ fn errored(request: RequestInfo, message: String, at_ms: f64) -> Transcript {
     }
 }
 
-fn headers_of(headers: &http::HeaderMap) -> Vec<Header> {
-    headers
-        .iter()
-        .map(|(name, value)| Header {
-            name: name.as_str().to_owned(),
-            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        })
-        .collect()
-}
-
 /// [`transcript_of_service`], rendered with [`render`].
 pub async fn snapshot_service<S, ReqBody, ResBody>(
     service: S,
@@ -188,7 +148,7 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: Display,
     ResBody: Body,
-    ResBody::Error: Display,
+    ResBody::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     render(&transcript_of_service(service, request, limits).await)
 }

@@ -35,6 +35,24 @@ pub struct Transcript {
     pub observed_ms: f64,
 }
 
+impl Header {
+    /// A header as received (the value decoded as UTF-8 with replacement).
+    pub fn new(name: &http::HeaderName, value: &http::HeaderValue) -> Self {
+        Self {
+            name: name.as_str().to_owned(),
+            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        }
+    }
+
+    /// Every header of a map, in order.
+    pub fn list(headers: &http::HeaderMap) -> Vec<Self> {
+        headers
+            .iter()
+            .map(|(name, value)| Self::new(name, value))
+            .collect()
+    }
+}
+
 impl From<(String, String)> for Header {
     fn from((name, value): (String, String)) -> Self {
         Self { name, value }

@@ -33,6 +33,15 @@ struct Script {
 }
 
 impl Script {
+    /// Just a status and no body: a refusal.
+    fn status(status: u16) -> Self {
+        Self {
+            status,
+            hold: false,
+            ..Self::sse(vec![])
+        }
+    }
+
     fn sse(chunks: Vec<(Duration, Bytes)>) -> Self {
         Self {
             status: 200,
@@ -166,12 +175,7 @@ async fn wrong_content_type() {
 
 #[tokio::test]
 async fn non_200() {
-    let url = spawn_server(Arc::new(|_, _| Script {
-        status: 503,
-        hold: false,
-        ..Script::sse(vec![])
-    }))
-    .await;
+    let url = spawn_server(Arc::new(|_, _| Script::status(503))).await;
     let report = check_url(&url, 1000, CheckOptions::default()).await;
     assert_status(&report, "status", Status::Fail);
     assert_status(&report, "framing", Status::Skip);
@@ -211,11 +215,7 @@ async fn resumes_correctly_but_rejects_unknown_ids() {
             .get("last-event-id")
             .map(|v| v.to_str().unwrap().to_owned());
         match last.map(|id| id.parse::<u64>()) {
-            Some(Err(_)) => Script {
-                status: 400,
-                hold: false,
-                ..Script::sse(vec![])
-            },
+            Some(Err(_)) => Script::status(400),
             Some(Ok(last)) => Script::sse(ticks(last + 1, 50, Duration::from_millis(50))),
             None => Script::sse(ticks(1, 50, Duration::from_millis(50))),
         }
@@ -230,11 +230,7 @@ async fn resumes_correctly_but_rejects_unknown_ids() {
 async fn missing_cors() {
     let url = spawn_server(Arc::new(|request, _| {
         if request.method == Method::OPTIONS {
-            Script {
-                status: 405,
-                hold: false,
-                ..Script::sse(vec![])
-            }
+            Script::status(405)
         } else {
             Script::sse(ticks(1, 3, Duration::from_millis(50)))
         }
@@ -403,11 +399,7 @@ async fn spawn_buggy_echo(bug: Bug) -> String {
         let events: Vec<EchoEvent> = serde_json::from_value(request["events"].clone()).unwrap();
         let rejects_invalid = !matches!(bug, Bug::RawValues);
         if rejects_invalid && events.iter().any(EchoEvent::is_invalid) {
-            return Script {
-                status: 400,
-                hold: false,
-                ..Script::sse(vec![])
-            };
+            return Script::status(400);
         }
         let wire: String = events
             .iter()
@@ -455,11 +447,7 @@ async fn echo_shrinks_a_bug_only_random_cases_find() {
         let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let events: Vec<EchoEvent> = serde_json::from_value(request["events"].clone()).unwrap();
         if events.iter().any(EchoEvent::is_invalid) {
-            return Script {
-                status: 400,
-                hold: false,
-                ..Script::sse(vec![])
-            };
+            return Script::status(400);
         }
         let wire: String = events
             .iter()

@@ -88,13 +88,9 @@ async fn a_stream_error_becomes_one_complete_error_event() {
         EventStream::new(events).into_response(),
     )
     .await;
-    let wire: String = frames(response.into_body(), Duration::from_secs(5))
-        .await
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
+    let sent = wire(response.into_body()).await;
     assert_eq!(
-        wire,
+        sent,
         ":\n\ndata: one\n\ndata: two\n\nevent: error\ndata: stream error\n\n"
     );
 }
@@ -114,12 +110,8 @@ async fn the_error_event_is_configurable_and_sees_the_error() {
         EventStream::new(events).into_response(),
     )
     .await;
-    let wire: String = frames(response.into_body(), Duration::from_secs(5))
-        .await
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
-    assert_eq!(wire, ":\n\nevent: failed\ndata: {\"reason\":\"quota\"}\n\n");
+    let sent = wire(response.into_body()).await;
+    assert_eq!(sent, ":\n\nevent: failed\ndata: {\"reason\":\"quota\"}\n\n");
 }
 
 #[tokio::test]
@@ -131,12 +123,8 @@ async fn an_error_mid_event_ends_the_stream_without_half_an_event() {
         .unwrap();
     drop(sender); // the raw body ends mid-event; a body error behaves the same way below
     let response = call(SseLayer::new().no_heartbeat(), Request::new(()), response).await;
-    let wire: String = frames(response.into_body(), Duration::from_secs(5))
-        .await
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
-    assert_eq!(wire, ":\n\ndata: complete\n\ndata: half");
+    let sent = wire(response.into_body()).await;
+    assert_eq!(sent, ":\n\ndata: complete\n\ndata: half");
 
     // A body that fails mid-event: no error event is appended to the half event.
     let failing = http_body_util::StreamBody::new(stream::iter(vec![
@@ -148,13 +136,9 @@ async fn an_error_mid_event_ends_the_stream_without_half_an_event() {
         .body(failing)
         .unwrap();
     let response = call(SseLayer::new().no_heartbeat(), Request::new(()), response).await;
-    let wire: String = frames(response.into_body(), Duration::from_secs(5))
-        .await
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
+    let sent = wire(response.into_body()).await;
     assert_eq!(
-        wire, ":\n\ndata: half",
+        sent, ":\n\ndata: half",
         "the client discards the unfinished event"
     );
 }
@@ -187,6 +171,19 @@ async fn retry_hint_first_with_bounded_jitter() {
         seen.insert(ms);
     }
     assert!(seen.len() > 5, "jitter should spread the hints: {seen:?}");
+}
+
+/// Everything the body sends within 5 s, as one string.
+async fn wire<B>(body: B) -> String
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: std::fmt::Debug,
+{
+    frames(body, Duration::from_secs(5))
+        .await
+        .into_iter()
+        .map(|(_, frame)| frame)
+        .collect()
 }
 
 async fn seen_last_event_id(layer: SseLayer, request: Request<()>) -> Option<String> {

@@ -1,0 +1,137 @@
+//! Recording a response body into timed chunks: shared by the live client and the
+//! in-process driver of `testing`, so both produce transcripts the same way.
+
+use std::error::Error;
+
+use bytes::{Buf, Bytes};
+use http::HeaderValue;
+use http_body::Body;
+use http_body_util::BodyExt;
+use tokio::time::{timeout_at, Instant};
+
+use crate::client::{millis, Limits, Progress};
+use crate::parser::{Item, Parser};
+use crate::transcript::{Chunk, End};
+
+/// The chunks of a body and how it ended.
+pub(crate) struct Recorded {
+    pub(crate) chunks: Vec<Chunk>,
+    pub(crate) end: End,
+}
+
+/// Reads `body` until it ends, the deadline passes or the limits are reached, decoding it
+/// as a browser would and timing every chunk from `start`.
+pub(crate) async fn record_body<B>(
+    body: B,
+    mut decoder: Decoder,
+    start: Instant,
+    deadline: Instant,
+    limits: &Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> Recorded
+where
+    B: Body,
+    B::Error: Into<Box<dyn Error + Send + Sync>>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut chunks = Vec::new();
+    // Only counts events (for `max_events`); transcripts are analysed afterwards.
+    let mut parser = Parser::new();
+    let (mut events, mut bytes) = (0usize, 0usize);
+    let end = loop {
+        if limits.max_events.is_some_and(|max| events >= max) || bytes >= limits.max_bytes {
+            break End::Enough;
+        }
+        let frame = match timeout_at(deadline, body.frame()).await {
+            Err(_) => break End::Timeout,
+            Ok(None) => break End::Eof,
+            Ok(Some(Err(error))) => {
+                break End::Error {
+                    message: error_chain(&*error.into()),
+                }
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(mut data) = frame.into_data() else {
+            continue;
+        };
+        let data = match decoder.decode(data.copy_to_bytes(data.remaining())) {
+            Ok(data) => data,
+            Err(message) => break End::Error { message },
+        };
+        if data.is_empty() {
+            continue;
+        }
+        let at = start.elapsed();
+        let _ = parser.feed(&data, |item| {
+            events += usize::from(matches!(item, Item::Event(_)))
+        });
+        bytes += data.len();
+        chunks.push(Chunk {
+            at_ms: millis(at),
+            bytes: data.to_vec(),
+        });
+        progress(Progress {
+            elapsed: at,
+            events,
+            bytes,
+        });
+    };
+    Recorded { chunks, end }
+}
+
+/// An error and its sources, one line.
+pub(crate) fn error_chain(error: &dyn Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+/// Decompresses a body chunk by chunk, as a browser does before its SSE parser sees it.
+/// Chunks keep their arrival times, so a compressor that buffers shows as a burst.
+pub(crate) enum Decoder {
+    Identity,
+    Gzip(flate2::write::GzDecoder<Vec<u8>>),
+    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
+}
+
+impl Decoder {
+    /// The decoder for a `Content-Encoding`, or the encoding it cannot decode.
+    pub(crate) fn for_encoding(encoding: Option<&HeaderValue>) -> Result<Self, String> {
+        let Some(encoding) = encoding else {
+            return Ok(Self::Identity);
+        };
+        let encoding = String::from_utf8_lossy(encoding.as_bytes())
+            .trim()
+            .to_ascii_lowercase();
+        match encoding.as_str() {
+            "" | "identity" => Ok(Self::Identity),
+            "gzip" | "x-gzip" => Ok(Self::Gzip(flate2::write::GzDecoder::new(Vec::new()))),
+            "deflate" => Ok(Self::Deflate(flate2::write::ZlibDecoder::new(Vec::new()))),
+            _ => Err(encoding),
+        }
+    }
+
+    pub(crate) fn decode(&mut self, data: Bytes) -> Result<Bytes, String> {
+        use std::io::Write;
+        let output = match self {
+            Self::Identity => return Ok(data),
+            Self::Gzip(decoder) => decoder
+                .write_all(&data)
+                .and_then(|()| decoder.flush())
+                .map(|()| std::mem::take(decoder.get_mut())),
+            Self::Deflate(decoder) => decoder
+                .write_all(&data)
+                .and_then(|()| decoder.flush())
+                .map(|()| std::mem::take(decoder.get_mut())),
+        };
+        output
+            .map(Bytes::from)
+            .map_err(|e| format!("cannot decompress the body: {e}"))
+    }
+}
