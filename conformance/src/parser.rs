@@ -452,6 +452,35 @@ impl Parser {
     }
 }
 
+/// Parses `bytes` fed in pieces cut at the offsets in `cuts` (sorted; out-of-range cuts
+/// are clamped), then finishes: for testing that a result does not depend on chunking.
+///
+/// ```
+/// use sse_conformance::parser::{parse_chunked, ParserOptions};
+/// let stream = b"data: a\r\n\r\n";
+/// let whole = parse_chunked(ParserOptions::default(), stream, &[]).unwrap();
+/// let split = parse_chunked(ParserOptions::default(), stream, &[8, 9, 10]).unwrap();
+/// assert_eq!(whole, split);
+/// ```
+///
+/// # Errors
+/// As [`Parser::feed`].
+pub fn parse_chunked(
+    options: ParserOptions,
+    bytes: &[u8],
+    cuts: &[usize],
+) -> Result<(Vec<Item>, Leftover), ParseError> {
+    let mut parser = Parser::with_options(options);
+    let mut items = Vec::new();
+    let mut start = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+        let cut = cut.clamp(start, bytes.len());
+        parser.feed(&bytes[start..cut], |item| items.push(item))?;
+        start = cut;
+    }
+    Ok((items, parser.finish()))
+}
+
 /// Parses a whole stream at once (then [`Parser::finish`]): handy in tests.
 ///
 /// ```

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::Value;
-use sse_conformance::parser::Parser;
+use sse_conformance::parser::{parse_chunked, Item, Parser, ParserOptions};
 use sse_conformance::transcript::from_hex;
 
 #[derive(Deserialize)]
@@ -48,17 +48,8 @@ fn fixture_files() -> Vec<PathBuf> {
 
 /// Parses `bytes` cut at `cuts` (sorted offsets) and returns the JSON items.
 fn parse_cut(bytes: &[u8], cuts: &[usize]) -> Vec<Value> {
-    let mut parser = Parser::new();
-    let mut items = Vec::new();
-    let mut start = 0;
-    for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
-        parser
-            .feed(&bytes[start..cut], |item| items.extend(item.to_json()))
-            .unwrap();
-        start = cut;
-    }
-    parser.finish();
-    items
+    let (items, _) = parse_chunked(ParserOptions::default(), bytes, cuts).unwrap();
+    items.iter().filter_map(Item::to_json).collect()
 }
 
 /// Every chunking the suite promises, labelled.

@@ -2,7 +2,7 @@
 //! implementation of the WHATWG rules, whatever the chunking, and never panics.
 
 use proptest::prelude::*;
-use sse_conformance::parser::{Event, Item, Parser};
+use sse_conformance::parser::{parse_chunked, Event, Item, ParserOptions};
 
 /// The spec, read top to bottom: decode everything (lossy UTF-8, one leading BOM off),
 /// split into lines, interpret. Written apart from the real parser on purpose.
@@ -76,18 +76,9 @@ fn reference(bytes: &[u8]) -> Vec<Item> {
 }
 
 fn incremental(bytes: &[u8], cuts: &[usize]) -> Vec<Item> {
-    let mut parser = Parser::new();
-    let mut items = Vec::new();
-    let mut start = 0;
-    for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
-        let cut = cut.clamp(start, bytes.len());
-        parser
-            .feed(&bytes[start..cut], |item| items.push(item))
-            .unwrap();
-        start = cut;
-    }
-    parser.finish();
-    items
+    parse_chunked(ParserOptions::default(), bytes, cuts)
+        .unwrap()
+        .0
 }
 
 /// Streams built from the bytes that matter to SSE, plus arbitrary bytes.

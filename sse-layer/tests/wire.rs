@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sse_conformance::echo::{expected_items, EchoEvent};
-use sse_conformance::parser::{Item, Notice, Parser, ParserOptions};
+use sse_conformance::parser::{parse_chunked, Item, Notice, ParserOptions};
 use sse_layer::{Event, EventError};
 
 fn wire(event: &Event) -> String {
@@ -136,20 +136,11 @@ fn json_data_is_one_line() {
     assert_eq!(wire(&event), "data: {\"text\":\"a\\nb\\r\\nc\"}\n\n");
 }
 
-/// What the parser makes of `bytes` fed in the given pieces (no notices allowed).
+/// What the parser makes of `bytes` fed in the given pieces.
 fn parse(bytes: &[u8], cuts: &[usize]) -> Vec<Item> {
-    let mut parser = Parser::with_options(ParserOptions::diagnostics());
-    let mut items = Vec::new();
-    let mut start = 0;
-    for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
-        let cut = cut.clamp(start, bytes.len());
-        parser
-            .feed(&bytes[start..cut], |item| items.push(item))
-            .unwrap();
-        start = cut;
-    }
+    let (items, leftover) = parse_chunked(ParserOptions::diagnostics(), bytes, cuts).unwrap();
     assert!(
-        parser.finish().is_empty(),
+        leftover.is_empty(),
         "an encoded stream never ends mid-event"
     );
     items
