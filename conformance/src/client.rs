@@ -38,6 +38,8 @@ pub struct Target {
     pub body: Option<Bytes>,
     /// Speak HTTP/2 without TLS (h2c) from the first byte.
     pub http2_prior_knowledge: bool,
+    /// Extra CA certificates (PEM) to trust for `https://`, beyond the Mozilla roots.
+    pub ca_pem: Option<Arc<Vec<u8>>>,
 }
 
 impl Target {
@@ -52,6 +54,7 @@ impl Target {
             headers: Vec::new(),
             body: None,
             http2_prior_knowledge: false,
+            ca_pem: None,
         })
     }
 
@@ -275,7 +278,8 @@ async fn send(
     let _ = tcp.set_nodelay(true);
 
     if https {
-        let (tls, h2) = tls_connect(tcp, &host).await?;
+        let (tls, h2) =
+            tls_connect(tcp, &host, target.ca_pem.as_deref().map(Vec::as_slice)).await?;
         handshake_and_send(TokioIo::new(tls), h2, target, url, method, body).await
     } else {
         handshake_and_send(
@@ -293,9 +297,21 @@ async fn send(
 async fn tls_connect(
     tcp: TcpStream,
     host: &str,
+    ca_pem: Option<&[u8]>,
 ) -> Result<(tokio_rustls::client::TlsStream<TcpStream>, bool), ClientError> {
+    use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(pem) = ca_pem {
+        for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+            let certificate = certificate.map_err(|e| {
+                ClientError::Connect(format!("the CA file is not PEM certificates: {e:?}"))
+            })?;
+            roots.add(certificate).map_err(|e| {
+                ClientError::Connect(format!("the CA file holds an unusable certificate: {e}"))
+            })?;
+        }
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Method, Uri};
+use http::{header, HeaderValue, Method};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use serde::{Deserialize, Serialize};
@@ -236,18 +236,17 @@ enum RoundTrip {
     Transport(String),
 }
 
-/// Sends one script and judges the answer.
-async fn round_trip(url: &Uri, http2: bool, events: &[EchoEvent]) -> RoundTrip {
+/// Sends one script to the echo endpoint and judges the answer.
+async fn round_trip(endpoint: &Target, events: &[EchoEvent]) -> RoundTrip {
     let body = serde_json::json!({ "events": events }).to_string();
     let target = Target {
         method: Method::POST,
-        url: url.clone(),
         headers: vec![(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
         body: Some(Bytes::from(body)),
-        http2_prior_knowledge: http2,
+        ..endpoint.clone()
     };
     let limits = Limits {
         duration: Duration::from_secs(10),
@@ -330,11 +329,14 @@ fn describe(items: &[Item]) -> String {
 }
 
 /// Runs the fixed cases, the invalid cases, then `cases` random scripts.
-pub async fn run_echo(url: Uri, http2: bool, cases: u32) -> EchoOutcome {
+///
+/// `endpoint` names the echo URL and how to reach it (h2c, extra CAs); its method,
+/// headers and body are replaced by the script's `POST`.
+pub async fn run_echo(endpoint: Target, cases: u32) -> EchoOutcome {
     let mut tried = 0;
     for (name, events) in known_bug_cases().into_iter().chain(invalid_cases()) {
         tried += 1;
-        match round_trip(&url, http2, &events).await {
+        match round_trip(&endpoint, &events).await {
             RoundTrip::Ok => {}
             RoundTrip::Wrong(reason) => {
                 return EchoOutcome::Failed {
@@ -359,7 +361,7 @@ pub async fn run_echo(url: Uri, http2: bool, cases: u32) -> EchoOutcome {
         };
         let mut runner = TestRunner::new(config);
         runner.run(&echo_events(), |events| {
-            match handle.block_on(round_trip(&url, http2, &events)) {
+            match handle.block_on(round_trip(&endpoint, &events)) {
                 RoundTrip::Ok => Ok(()),
                 RoundTrip::Wrong(reason) => Err(TestCaseError::fail(reason)),
                 RoundTrip::Transport(reason) => {

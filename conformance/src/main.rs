@@ -96,6 +96,9 @@ struct RequestArgs {
     /// Speak HTTP/2 over cleartext from the start (h2c).
     #[arg(long)]
     http2_prior_knowledge: bool,
+    /// Also trust the CA certificates in this PEM file for https:// (an internal CA).
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -259,6 +262,11 @@ impl RequestArgs {
         }
         target.body = self.body.clone().map(Bytes::from);
         target.http2_prior_knowledge = self.http2_prior_knowledge;
+        if let Some(path) = &self.ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|e| Fatal(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+            target.ca_pem = Some(std::sync::Arc::new(pem));
+        }
         Ok(target)
     }
 }

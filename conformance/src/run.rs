@@ -145,12 +145,11 @@ async fn probe(
         None => EchoOutcome::NotRun("no --echo URL given".into()),
         Some(url) => {
             on_step(Step::Probe("echo-roundtrip"));
-            run_echo(
-                url.clone(),
-                options.target.http2_prior_knowledge,
-                options.echo_cases,
-            )
-            .await
+            let endpoint = Target {
+                url: url.clone(),
+                ..options.target.clone()
+            };
+            run_echo(endpoint, options.echo_cases).await
         }
     };
     Probes {
@@ -213,6 +212,7 @@ async fn preflight(target: &Target, origin: &str) -> Probe {
         ],
         body: None,
         http2_prior_knowledge: target.http2_prior_knowledge,
+        ca_pem: target.ca_pem.clone(),
     };
     let limits = Limits {
         duration: Duration::from_secs(10),

@@ -423,7 +423,7 @@ async fn echo_finds_each_known_encoder_bug() {
         (Bug::RawValues, "CRLF in data"),
     ] {
         let url = spawn_buggy_echo(bug).await;
-        let outcome = run_echo(url.parse().unwrap(), false, 32).await;
+        let outcome = run_echo(Target::get(&url).unwrap(), 32).await;
         let EchoOutcome::Failed {
             reason, minimal, ..
         } = outcome
@@ -476,7 +476,7 @@ async fn echo_shrinks_a_bug_only_random_cases_find() {
         }
     }))
     .await;
-    let outcome = run_echo(format!("{base}/echo").parse().unwrap(), false, 400).await;
+    let outcome = run_echo(Target::get(&format!("{base}/echo")).unwrap(), 400).await;
     let EchoOutcome::Failed { minimal, .. } = outcome else {
         panic!("the tab bug was not found: {outcome:?}");
     };
