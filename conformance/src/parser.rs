@@ -180,19 +180,115 @@ impl Leftover {
     }
 }
 
+/// A dispatched event, borrowed from the parser's buffers: no allocation per event.
+/// [`ItemRef::into_owned`] makes an [`Event`] of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// The event type: `message` unless an `event` field set a non-empty one.
+    pub event_type: &'a str,
+    /// The data lines joined with LF, without the final LF. Borrowed, except when the
+    /// bytes were not valid UTF-8 (then replaced) or, for [`Parser::feed`], large enough
+    /// that handing over the buffer beats copying it.
+    pub data: Cow<'a, str>,
+    /// The last-event-id string at the time of dispatch.
+    pub last_event_id: &'a str,
+}
+
+/// An [`Item`], borrowed from the parser's buffers (see [`Parser::feed_borrowed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemRef<'a> {
+    /// A dispatched event.
+    Event(EventRef<'a>),
+    /// A valid `retry` field, in ms.
+    Retry(u64),
+    /// A comment line (with [`ParserOptions::comments`]).
+    Comment(Cow<'a, str>),
+    /// An ignored field (with [`ParserOptions::notices`]).
+    Notice(Notice),
+}
+
+impl ItemRef<'_> {
+    /// The owned form.
+    pub fn into_owned(self) -> Item {
+        match self {
+            ItemRef::Event(event) => Item::Event(Event {
+                event_type: if event.event_type == "message" {
+                    Cow::Borrowed("message")
+                } else {
+                    Cow::Owned(event.event_type.to_owned())
+                },
+                data: event.data.into_owned(),
+                last_event_id: event.last_event_id.to_owned(),
+            }),
+            ItemRef::Retry(ms) => Item::Retry(ms),
+            ItemRef::Comment(text) => Item::Comment(text.into_owned()),
+            ItemRef::Notice(notice) => Item::Notice(notice),
+        }
+    }
+}
+
+/// A line that has started but not ended yet (it continues in the next chunk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partial {
+    /// At the start of a line.
+    None,
+    /// The line so far is in `Parser::line`.
+    Line,
+    /// A `data` line whose value goes straight into `Parser::data`; `strip_space` while
+    /// the one optional leading space has not been seen yet.
+    Data { strip_space: bool },
+}
+
+/// Data buffers larger than this are not kept between events.
+const RETAINED_DATA_CAPACITY: usize = 64 * 1024;
+/// For owned events, data at least this large is handed over instead of copied.
+const HAND_OVER_DATA: usize = 4 * 1024;
+/// Lines are scanned byte by byte this far before `memchr2` takes over: its SIMD set-up
+/// does not pay off on short lines (`event: tick`, `id: 7`, blank lines).
+const SCALAR_SCAN: usize = 16;
+
+/// The first CR or LF in `bytes`.
+#[inline]
+fn find_line_break(bytes: &[u8]) -> Option<usize> {
+    let head = &bytes[..bytes.len().min(SCALAR_SCAN)];
+    if let Some(at) = head.iter().position(|&b| b == b'\r' || b == b'\n') {
+        return Some(at);
+    }
+    memchr::memchr2(b'\r', b'\n', &bytes[head.len()..]).map(|at| at + head.len())
+}
+
+/// Appends `bytes` decoded as UTF-8, with U+FFFD for invalid sequences.
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
 /// The incremental parser. Feed it chunks as they arrive; call [`Parser::finish`] at the end.
 #[derive(Debug, Clone)]
 pub struct Parser {
     options: ParserOptions,
-    /// Bytes of a line that started in an earlier chunk.
+    partial: Partial,
+    /// Bytes of a line that started in an earlier chunk (with [`Partial::Line`]).
     line: Vec<u8>,
+    /// Length of the unfinished line so far, whatever buffer holds it.
+    partial_len: usize,
     /// The previous chunk ended with CR: an LF starting the next one belongs to it.
     skip_lf: bool,
     /// How many BOM bytes have matched at the start; `None` once past the start.
     bom_matched: Option<usize>,
+    /// Complete data lines, each followed by LF; then the value of an unfinished data line.
     data: Vec<u8>,
+    /// Length of `data` up to the last complete data line.
+    data_complete: usize,
+    /// Emit owned data (hand large buffers over) rather than borrowed.
+    owned: bool,
     event_type: String,
     id_buffer: String,
+    /// An `id` field was seen since the last dispatch (so the last-event-id may change).
+    /// A flag rather than comparing the strings: no `memcmp` call on every event.
+    id_seen: bool,
     last_event_id: String,
     /// Field lines seen since the last blank line (for [`Leftover`]).
     field_lines: usize,
@@ -215,12 +311,17 @@ impl Parser {
     pub fn with_options(options: ParserOptions) -> Self {
         Self {
             options,
+            partial: Partial::None,
             line: Vec::new(),
+            partial_len: 0,
             skip_lf: false,
             bom_matched: Some(0),
             data: Vec::new(),
+            data_complete: 0,
+            owned: false,
             event_type: String::new(),
             id_buffer: String::new(),
+            id_seen: false,
             last_event_id: String::new(),
             field_lines: 0,
             failed: None,
@@ -239,14 +340,43 @@ impl Parser {
 
     /// Bytes of a line not yet ended.
     pub fn pending_line_bytes(&self) -> usize {
-        self.line.len() + self.bom_matched.filter(|&n| n < BOM.len()).unwrap_or(0)
+        self.partial_len + self.bom_matched.filter(|&n| n < BOM.len()).unwrap_or(0)
     }
 
-    /// Parses one chunk, calling `emit` for every item it completes.
+    /// Parses one chunk, calling `emit` with each completed item, owned.
     ///
     /// # Errors
     /// A line or event over the configured limits; the parser then refuses all input.
     pub fn feed<F: FnMut(Item)>(&mut self, chunk: &[u8], mut emit: F) -> Result<(), ParseError> {
+        self.owned = true;
+        let result = self.feed_borrowed(chunk, |item| emit(item.into_owned()));
+        self.owned = false;
+        result
+    }
+
+    /// Parses one chunk, calling `emit` with each completed item borrowed from the
+    /// parser's buffers: the fast path, with no allocation per event.
+    ///
+    /// ```
+    /// use sse_conformance::parser::{ItemRef, Parser};
+    ///
+    /// let mut parser = Parser::new();
+    /// let mut total = 0;
+    /// parser.feed_borrowed(b"data: abc\n\ndata: de\n\n", |item| {
+    ///     if let ItemRef::Event(event) = item {
+    ///         total += event.data.len();
+    ///     }
+    /// })?;
+    /// assert_eq!(total, 5);
+    /// # Ok::<(), sse_conformance::parser::ParseError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Parser::feed`].
+    pub fn feed_borrowed<F>(&mut self, chunk: &[u8], mut emit: F) -> Result<(), ParseError>
+    where
+        F: FnMut(ItemRef<'_>),
+    {
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
@@ -275,22 +405,26 @@ impl Parser {
         let leftover = Leftover {
             field_lines: self.field_lines,
             partial_line: self.pending_line_bytes(),
-            had_data: !self.data.is_empty(),
+            had_data: self.data_complete > 0,
         };
+        self.partial = Partial::None;
+        self.partial_len = 0;
         self.line.clear();
         self.data.clear();
+        self.data_complete = 0;
         self.event_type.clear();
         self.skip_lf = false;
         self.bom_matched = Some(0);
         self.field_lines = 0;
         self.id_buffer.clone_from(&self.last_event_id);
+        self.id_seen = false;
         leftover
     }
 
     fn feed_inner(
         &mut self,
         mut chunk: &[u8],
-        emit: &mut impl FnMut(Item),
+        emit: &mut impl FnMut(ItemRef<'_>),
     ) -> Result<(), ParseError> {
         if let Some(matched) = self.bom_matched {
             // Match the BOM byte by byte, since it may arrive split across chunks.
@@ -301,8 +435,12 @@ impl Parser {
                     return Ok(());
                 };
                 if byte != BOM[matched] {
-                    // Not a BOM after all: the bytes matched so far are content.
+                    // Not a BOM after all: the bytes matched so far start a line.
                     self.line.extend_from_slice(&BOM[..matched]);
+                    self.partial_len = matched;
+                    if matched > 0 {
+                        self.partial = Partial::Line;
+                    }
                     break;
                 }
                 matched += 1;
@@ -311,47 +449,173 @@ impl Parser {
             self.bom_matched = None;
         }
 
-        while !chunk.is_empty() {
+        while let Some(&first) = chunk.first() {
             if self.skip_lf {
                 self.skip_lf = false;
-                if chunk[0] == b'\n' {
+                if first == b'\n' {
                     chunk = &chunk[1..];
                     continue;
                 }
             }
-            let Some(end) = memchr::memchr2(b'\r', b'\n', chunk) else {
-                if self.line.len() + chunk.len() > self.options.max_line_len {
-                    return Err(ParseError::LineTooLong {
-                        limit: self.options.max_line_len,
-                    });
-                }
-                self.line.extend_from_slice(chunk);
-                break;
+            chunk = match self.partial {
+                Partial::None => self.start_line(chunk, emit)?,
+                Partial::Line => self.continue_line(chunk, emit)?,
+                Partial::Data { strip_space } => self.continue_data_line(chunk, strip_space)?,
             };
-            if self.line.is_empty() {
-                self.process_line(&chunk[..end], emit)?;
-            } else {
-                let mut line = std::mem::take(&mut self.line);
-                line.extend_from_slice(&chunk[..end]);
-                let result = self.process_line(&line, emit);
-                line.clear();
-                self.line = line;
-                result?;
-            }
-            let mut next = end + 1;
-            if chunk[end] == b'\r' {
-                match chunk.get(next) {
-                    Some(b'\n') => next += 1,
-                    Some(_) => {}
-                    None => self.skip_lf = true,
-                }
-            }
-            chunk = &chunk[next..];
         }
         Ok(())
     }
 
-    fn process_line(&mut self, line: &[u8], emit: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    /// At the start of a line: the two common lines (blank, `data:`) take fast paths.
+    fn start_line<'c>(
+        &mut self,
+        chunk: &'c [u8],
+        emit: &mut impl FnMut(ItemRef<'_>),
+    ) -> Result<&'c [u8], ParseError> {
+        if matches!(chunk[0], b'\r' | b'\n') {
+            self.dispatch(emit);
+            return Ok(self.after_line_break(chunk, 0));
+        }
+        if let Some(value) = chunk.strip_prefix(b"data:") {
+            return match memchr::memchr2(b'\r', b'\n', value) {
+                Some(end) => {
+                    self.field_lines += 1;
+                    self.push_data_line(&value[..end])?;
+                    Ok(self.after_line_break(chunk, 5 + end))
+                }
+                None => {
+                    // A long data line: its value goes straight to the data buffer.
+                    self.partial = Partial::Data { strip_space: true };
+                    self.partial_len = 5;
+                    self.continue_data_line(value, true)
+                }
+            };
+        }
+        match find_line_break(chunk) {
+            Some(end) => {
+                self.process_line(&chunk[..end], emit)?;
+                Ok(self.after_line_break(chunk, end))
+            }
+            None => {
+                self.partial = Partial::Line;
+                self.buffer_line(chunk)?;
+                Ok(&[])
+            }
+        }
+    }
+
+    /// A line whose start is in `self.line`.
+    fn continue_line<'c>(
+        &mut self,
+        chunk: &'c [u8],
+        emit: &mut impl FnMut(ItemRef<'_>),
+    ) -> Result<&'c [u8], ParseError> {
+        let Some(end) = find_line_break(chunk) else {
+            self.buffer_line(chunk)?;
+            return Ok(&[]);
+        };
+        let mut line = std::mem::take(&mut self.line);
+        line.extend_from_slice(&chunk[..end]);
+        self.partial = Partial::None;
+        self.partial_len = 0;
+        let result = self.process_line(&line, emit);
+        line.clear();
+        self.line = line;
+        result?;
+        Ok(self.after_line_break(chunk, end))
+    }
+
+    /// More of a data line's value, appended where it belongs.
+    fn continue_data_line<'c>(
+        &mut self,
+        chunk: &'c [u8],
+        strip_space: bool,
+    ) -> Result<&'c [u8], ParseError> {
+        let end = find_line_break(chunk);
+        let mut piece = &chunk[..end.unwrap_or(chunk.len())];
+        self.partial_len += piece.len();
+        if self.partial_len > self.options.max_line_len {
+            return Err(ParseError::LineTooLong {
+                limit: self.options.max_line_len,
+            });
+        }
+        let mut strip_space = strip_space;
+        if strip_space && !piece.is_empty() {
+            piece = piece.strip_prefix(b" ").unwrap_or(piece);
+            strip_space = false;
+        }
+        self.check_event_len(piece.len() + 1)?;
+        self.data.extend_from_slice(piece);
+        match end {
+            None => {
+                self.partial = Partial::Data { strip_space };
+                Ok(&[])
+            }
+            Some(end) => {
+                self.field_lines += 1;
+                self.data.push(b'\n');
+                self.data_complete = self.data.len();
+                self.partial = Partial::None;
+                self.partial_len = 0;
+                Ok(self.after_line_break(chunk, end))
+            }
+        }
+    }
+
+    /// The rest of `chunk` after the line break at `at` (CR, LF or CRLF); a CR at the very
+    /// end may be the first half of a CRLF split across chunks.
+    fn after_line_break<'c>(&mut self, chunk: &'c [u8], at: usize) -> &'c [u8] {
+        let mut next = at + 1;
+        if chunk[at] == b'\r' {
+            match chunk.get(next) {
+                Some(b'\n') => next += 1,
+                Some(_) => {}
+                None => self.skip_lf = true,
+            }
+        }
+        &chunk[next..]
+    }
+
+    fn buffer_line(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
+        self.partial_len += bytes.len();
+        if self.partial_len > self.options.max_line_len {
+            return Err(ParseError::LineTooLong {
+                limit: self.options.max_line_len,
+            });
+        }
+        self.line.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn check_event_len(&self, more: usize) -> Result<(), ParseError> {
+        if self.data.len() + more > self.options.max_event_len {
+            return Err(ParseError::EventTooLarge {
+                limit: self.options.max_event_len,
+            });
+        }
+        Ok(())
+    }
+
+    fn push_data_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
+        if value.len() + 5 > self.options.max_line_len {
+            return Err(ParseError::LineTooLong {
+                limit: self.options.max_line_len,
+            });
+        }
+        let value = value.strip_prefix(b" ").unwrap_or(value);
+        self.check_event_len(value.len() + 1)?;
+        self.data.extend_from_slice(value);
+        self.data.push(b'\n');
+        self.data_complete = self.data.len();
+        Ok(())
+    }
+
+    /// Any complete line other than the fast paths'.
+    fn process_line(
+        &mut self,
+        line: &[u8],
+        emit: &mut impl FnMut(ItemRef<'_>),
+    ) -> Result<(), ParseError> {
         if line.len() > self.options.max_line_len {
             return Err(ParseError::LineTooLong {
                 limit: self.options.max_line_len,
@@ -363,9 +627,7 @@ impl Parser {
         }
         if line[0] == b':' {
             if self.options.comments {
-                emit(Item::Comment(
-                    String::from_utf8_lossy(&line[1..]).into_owned(),
-                ));
+                emit(ItemRef::Comment(String::from_utf8_lossy(&line[1..])));
             }
             return Ok(());
         }
@@ -379,28 +641,25 @@ impl Parser {
         };
         match name {
             b"data" => {
-                if self.data.len() + value.len() + 1 > self.options.max_event_len {
-                    return Err(ParseError::EventTooLarge {
-                        limit: self.options.max_event_len,
-                    });
-                }
-                self.data.reserve(value.len() + 1);
+                self.check_event_len(value.len() + 1)?;
                 self.data.extend_from_slice(value);
                 self.data.push(b'\n');
+                self.data_complete = self.data.len();
             }
             b"event" => {
                 self.event_type.clear();
-                self.event_type.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.event_type, value);
             }
             b"id" => {
                 if memchr::memchr(0, value).is_some() {
                     if self.options.notices {
                         let value = String::from_utf8_lossy(value).into_owned();
-                        emit(Item::Notice(Notice::IdWithNul { value }));
+                        emit(ItemRef::Notice(Notice::IdWithNul { value }));
                     }
                 } else {
                     self.id_buffer.clear();
-                    self.id_buffer.push_str(&String::from_utf8_lossy(value));
+                    push_lossy(&mut self.id_buffer, value);
+                    self.id_seen = true;
                 }
             }
             b"retry" => {
@@ -409,46 +668,64 @@ impl Parser {
                         acc.saturating_mul(10)
                             .saturating_add(u64::from(digit - b'0'))
                     });
-                    emit(Item::Retry(ms));
+                    emit(ItemRef::Retry(ms));
                 } else if self.options.notices {
                     let value = String::from_utf8_lossy(value).into_owned();
-                    emit(Item::Notice(Notice::InvalidRetry { value }));
+                    emit(ItemRef::Notice(Notice::InvalidRetry { value }));
                 }
             }
             _ => {
                 if self.options.notices {
                     let name = String::from_utf8_lossy(name).into_owned();
-                    emit(Item::Notice(Notice::UnknownField { name }));
+                    emit(ItemRef::Notice(Notice::UnknownField { name }));
                 }
             }
         }
         Ok(())
     }
 
-    fn dispatch(&mut self, emit: &mut impl FnMut(Item)) {
+    /// A blank line: the resume point moves, and an event fires if there is data.
+    fn dispatch(&mut self, emit: &mut impl FnMut(ItemRef<'_>)) {
         self.field_lines = 0;
-        if self.last_event_id != self.id_buffer {
+        if self.id_seen {
+            self.id_seen = false;
             self.last_event_id.clone_from(&self.id_buffer);
         }
-        if self.data.is_empty() {
+        if self.data_complete == 0 {
             self.event_type.clear();
             return;
         }
         self.data.pop(); // the one trailing LF
-        let data = match String::from_utf8(std::mem::take(&mut self.data)) {
-            Ok(data) => data,
-            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
-        };
+        let data =
+            if self.owned && self.data.len() >= HAND_OVER_DATA {
+                // Hand the buffer over, and start the next event with as much room.
+                let capacity = self.data.capacity().min(RETAINED_DATA_CAPACITY);
+                let bytes = std::mem::replace(&mut self.data, Vec::with_capacity(capacity));
+                Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|invalid| {
+                    String::from_utf8_lossy(invalid.as_bytes()).into_owned()
+                }))
+            } else {
+                match std::str::from_utf8(&self.data) {
+                    Ok(text) => Cow::Borrowed(text),
+                    Err(_) => Cow::Owned(String::from_utf8_lossy(&self.data).into_owned()),
+                }
+            };
         let event_type = if self.event_type.is_empty() {
-            Cow::Borrowed("message")
+            "message"
         } else {
-            Cow::Owned(std::mem::take(&mut self.event_type))
+            self.event_type.as_str()
         };
-        emit(Item::Event(Event {
+        emit(ItemRef::Event(EventRef {
             event_type,
             data,
-            last_event_id: self.last_event_id.clone(),
+            last_event_id: &self.last_event_id,
         }));
+        self.data.clear();
+        self.data_complete = 0;
+        if self.data.capacity() > RETAINED_DATA_CAPACITY {
+            self.data = Vec::new();
+        }
+        self.event_type.clear();
     }
 }
 

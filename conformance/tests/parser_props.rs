@@ -2,7 +2,7 @@
 //! implementation of the WHATWG rules, whatever the chunking, and never panics.
 
 use proptest::prelude::*;
-use sse_conformance::parser::{parse_chunked, Event, Item, ParserOptions};
+use sse_conformance::parser::{parse_chunked, Event, Item, Parser, ParserOptions};
 
 /// The spec, read top to bottom: decode everything (lossy UTF-8, one leading BOM off),
 /// split into lines, interpret. Written apart from the real parser on purpose.
@@ -115,7 +115,29 @@ proptest! {
     #[test]
     fn chunking_never_changes_the_result(bytes in sse_bytes(), mut cuts in prop::collection::vec(0usize..400, 0..12)) {
         cuts.sort_unstable();
-        prop_assert_eq!(incremental(&bytes, &cuts), incremental(&bytes, &[]));
+        let options = ParserOptions::diagnostics();
+        // Items (comments and notices included) and what is left over at the end.
+        prop_assert_eq!(parse_chunked(options, &bytes, &cuts).unwrap(), parse_chunked(options, &bytes, &[]).unwrap());
+    }
+
+    #[test]
+    fn limits_do_not_depend_on_chunking(bytes in sse_bytes(), mut cuts in prop::collection::vec(0usize..400, 0..12)) {
+        cuts.sort_unstable();
+        let options = ParserOptions { max_line_len: 12, max_event_len: 20, ..ParserOptions::diagnostics() };
+        let outcome = |cuts: &[usize]| {
+            let mut parser = Parser::with_options(options);
+            let mut items = Vec::new();
+            let mut start = 0;
+            for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+                let cut = cut.clamp(start, bytes.len());
+                if let Err(error) = parser.feed(&bytes[start..cut], |item| items.push(item)) {
+                    return (items, Some(error));
+                }
+                start = cut;
+            }
+            (items, None)
+        };
+        prop_assert_eq!(outcome(&cuts), outcome(&[]));
     }
 
     #[test]
