@@ -257,6 +257,19 @@ fn find_line_break(bytes: &[u8]) -> Option<usize> {
     memchr::memchr2(b'\r', b'\n', &bytes[head.len()..]).map(|at| at + head.len())
 }
 
+/// Below this, SIMD validation costs more to set up than it saves.
+const SIMD_UTF8_FROM: usize = 256;
+
+/// `bytes` as text, if valid UTF-8 (SIMD-validated when long).
+#[inline]
+fn valid_utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() >= SIMD_UTF8_FROM {
+        simdutf8::basic::from_utf8(bytes).ok()
+    } else {
+        std::str::from_utf8(bytes).ok()
+    }
+}
+
 /// Appends `bytes` decoded as UTF-8, with U+FFFD for invalid sequences.
 fn push_lossy(out: &mut String, bytes: &[u8]) {
     match std::str::from_utf8(bytes) {
@@ -698,16 +711,19 @@ impl Parser {
         self.data.pop(); // the one trailing LF
         let data =
             if self.owned && self.data.len() >= HAND_OVER_DATA {
-                // Hand the buffer over, and start the next event with as much room.
+                // Hand the buffer over (copying 64 KiB events into fresh allocations makes
+                // glibc trim and refault the heap on every event), and start the next event
+                // with as much room. `String::from_utf8` validates again: the price of no
+                // `unsafe`.
                 let capacity = self.data.capacity().min(RETAINED_DATA_CAPACITY);
                 let bytes = std::mem::replace(&mut self.data, Vec::with_capacity(capacity));
                 Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|invalid| {
                     String::from_utf8_lossy(invalid.as_bytes()).into_owned()
                 }))
             } else {
-                match std::str::from_utf8(&self.data) {
-                    Ok(text) => Cow::Borrowed(text),
-                    Err(_) => Cow::Owned(String::from_utf8_lossy(&self.data).into_owned()),
+                match valid_utf8(&self.data) {
+                    Some(text) => Cow::Borrowed(text),
+                    None => Cow::Owned(String::from_utf8_lossy(&self.data).into_owned()),
                 }
             };
         let event_type = if self.event_type.is_empty() {
