@@ -239,8 +239,9 @@ enum Partial {
     Data { strip_space: bool },
 }
 
-/// Data buffers larger than this are not kept between events.
-const RETAINED_DATA_CAPACITY: usize = 64 * 1024;
+/// Data buffers are shrunk back to this between events: enough for 64 KiB lines without
+/// regrowing every event, bounded for parsers that once saw a huge event.
+const RETAINED_DATA_CAPACITY: usize = 256 * 1024;
 /// For owned events, data at least this large is handed over instead of copied.
 const HAND_OVER_DATA: usize = 4 * 1024;
 /// Lines are scanned byte by byte this far before `memchr2` takes over: its SIMD set-up
@@ -255,6 +256,16 @@ fn find_line_break(bytes: &[u8]) -> Option<usize> {
         return Some(at);
     }
     memchr::memchr2(b'\r', b'\n', &bytes[head.len()..]).map(|at| at + head.len())
+}
+
+/// The first `byte` in `bytes`: scalar over a short head, `memchr` beyond it.
+#[inline]
+fn find_byte(byte: u8, bytes: &[u8]) -> Option<usize> {
+    let head = &bytes[..bytes.len().min(SCALAR_SCAN)];
+    if let Some(at) = head.iter().position(|&b| b == byte) {
+        return Some(at);
+    }
+    memchr::memchr(byte, &bytes[head.len()..]).map(|at| at + head.len())
 }
 
 /// Below this, SIMD validation costs more to set up than it saves.
@@ -645,7 +656,7 @@ impl Parser {
             return Ok(());
         }
         self.field_lines += 1;
-        let (name, value) = match memchr::memchr(b':', line) {
+        let (name, value) = match find_byte(b':', line) {
             Some(colon) => {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
@@ -664,7 +675,7 @@ impl Parser {
                 push_lossy(&mut self.event_type, value);
             }
             b"id" => {
-                if memchr::memchr(0, value).is_some() {
+                if find_byte(0, value).is_some() {
                     if self.options.notices {
                         let value = String::from_utf8_lossy(value).into_owned();
                         emit(ItemRef::Notice(Notice::IdWithNul { value }));
@@ -739,7 +750,7 @@ impl Parser {
         self.data.clear();
         self.data_complete = 0;
         if self.data.capacity() > RETAINED_DATA_CAPACITY {
-            self.data = Vec::new();
+            self.data.shrink_to(RETAINED_DATA_CAPACITY);
         }
         self.event_type.clear();
     }
