@@ -5,6 +5,7 @@
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
 //! - `ci`: everything CI runs: fmt, clippy, all tests, and the demo end to end.
+//! - `bench`: the benchmarks against the peers (see BENCHMARKS.md).
 
 use std::io::{BufRead, BufReader};
 use std::process::{exit, Child, Command, Stdio};
@@ -17,7 +18,7 @@ fn main() {
     let code = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
-        Some("bench") => not_yet("bench", "issue 5 (benchmarks against the peers)"),
+        Some("bench") => bench(),
         Some("interop") => not_yet("interop", "issue 6 (browsers, Node, Python, nginx)"),
         _ => {
             eprintln!(
@@ -27,6 +28,16 @@ fn main() {
         }
     };
     exit(code);
+}
+
+/// The benchmarks that exist (parse, against the pinned peers); BENCHMARKS.md has the
+/// tables and how to read them.
+fn bench() -> i32 {
+    if !run(&cargo(), &["bench", "-p", "sse-bench"]) {
+        return 1;
+    }
+    eprintln!("xtask bench: done; encode, wire, memory and fan-out benchmarks are still to come (issue 5)");
+    0
 }
 
 fn not_yet(task: &str, issue: &str) -> i32 {
