@@ -7,6 +7,8 @@
 //! - [`run`]: a whole live check (main stream + probes) into a [`report::Report`].
 //! - [`testing`]: snapshot transcripts of a tower service or URL, for `insta`.
 
+#![warn(missing_docs)]
+
 pub mod checks;
 pub mod client;
 pub mod echo;

@@ -30,6 +30,8 @@
 //! heartbeat in [`SseBody`]; headers in `headers.rs`; CORS in [`SseCors`]; resume in
 //! [`LastEventId`]; when clients come back in [`reconnect`].
 
+#![warn(missing_docs)]
+
 mod body;
 mod boundary;
 mod cors;

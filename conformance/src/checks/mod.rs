@@ -231,6 +231,27 @@ pub struct CheckResult {
 
 /// Runs every check of the catalogue. Checks whose main response is not an event stream
 /// at all are skipped with that reason, except the header checks that explain why.
+///
+/// ```
+/// use sse_conformance::checks::{run_all, CheckOptions, Probes, Status};
+/// use sse_conformance::Transcript;
+///
+/// // A transcript, as `sse-conformance record` writes it: a stream sent with a length.
+/// let transcript: Transcript = serde_json::from_str(r#"{
+///     "request": {"method": "GET", "url": "http://127.0.0.1:8080/events"},
+///     "version": "HTTP/1.1", "status": 200,
+///     "headers": [["content-type", "text/event-stream"], ["content-length", "9"]],
+///     "headers_at_ms": 2.0,
+///     "chunks": [{"at_ms": 3.0, "text": "data: a
+
+"}],
+///     "end": {"kind": "eof"}, "observed_ms": 4.0
+/// }"#)?;
+/// let results = run_all(&transcript, &CheckOptions::default(), &Probes::offline(), &[]);
+/// let length = results.iter().find(|r| r.id == "no-content-length").unwrap();
+/// assert_eq!(length.status, Status::Fail);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 pub fn run_all(
     transcript: &Transcript,
     options: &CheckOptions,
