@@ -242,9 +242,7 @@ pub struct CheckResult {
 ///     "version": "HTTP/1.1", "status": 200,
 ///     "headers": [["content-type", "text/event-stream"], ["content-length", "9"]],
 ///     "headers_at_ms": 2.0,
-///     "chunks": [{"at_ms": 3.0, "text": "data: a
-
-"}],
+///     "chunks": [{"at_ms": 3.0, "text": "data: a\n\n"}],
 ///     "end": {"kind": "eof"}, "observed_ms": 4.0
 /// }"#)?;
 /// let results = run_all(&transcript, &CheckOptions::default(), &Probes::offline(), &[]);
