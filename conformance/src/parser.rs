@@ -165,7 +165,8 @@ impl std::error::Error for ParseError {}
 /// What was left over when the stream ended: the spec discards it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Leftover {
-    /// Complete field lines of an event that no blank line closed.
+    /// Complete field lines of an event that no blank line closed (`retry` lines, which
+    /// take effect at once, and comments are not counted).
     pub field_lines: usize,
     /// Bytes of a final line that no line break ended.
     pub partial_line: usize,
@@ -655,7 +656,6 @@ impl Parser {
             }
             return Ok(());
         }
-        self.field_lines += 1;
         let (name, value) = match find_byte(b':', line) {
             Some(colon) => {
                 let value = &line[colon + 1..];
@@ -663,6 +663,10 @@ impl Parser {
             }
             None => (line, &[][..]),
         };
+        // A retry line takes effect at once and belongs to no event: it is not pending.
+        if name != b"retry" {
+            self.field_lines += 1;
+        }
         match name {
             b"data" => {
                 self.check_event_len(value.len() + 1)?;

@@ -69,8 +69,16 @@ pub async fn check(
             if options.target.http2_prior_knowledge
                 || options.target.url.scheme_str() == Some("https") =>
         {
-            failed_transcript(&main_target, message)
+            failed_transcript(&main_target, "HTTP/2", End::Error { message }, 0.0)
         }
+        // Connected, but nothing came back: a buffering proxy's signature, not a reason
+        // to give up.
+        Err(ClientError::NoResponse(after)) => failed_transcript(
+            &main_target,
+            "HTTP/1.1",
+            End::Timeout,
+            crate::client::millis(after),
+        ),
         Err(error) => return Err(error),
     };
     let probes = probe(options, &main_target, &main, on_step).await;
@@ -78,7 +86,8 @@ pub async fn check(
     Ok(Report::new(options.target.url.to_string(), results))
 }
 
-fn failed_transcript(target: &Target, message: String) -> Transcript {
+/// A main response that never properly arrived (status 0), for the checks to judge.
+fn failed_transcript(target: &Target, version: &str, end: End, observed_ms: f64) -> Transcript {
     Transcript {
         sse_conformance_fixture: FIXTURE_VERSION,
         request: RequestInfo {
@@ -86,13 +95,13 @@ fn failed_transcript(target: &Target, message: String) -> Transcript {
             url: target.url.to_string(),
             headers: Vec::new(),
         },
-        version: "HTTP/2".into(),
+        version: version.into(),
         status: 0,
         headers: Vec::new(),
-        headers_at_ms: 0.0,
+        headers_at_ms: observed_ms,
         chunks: Vec::new(),
-        end: End::Error { message },
-        observed_ms: 0.0,
+        end,
+        observed_ms,
     }
 }
 

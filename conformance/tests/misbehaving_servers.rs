@@ -325,6 +325,27 @@ async fn gzip_that_buffers() {
 }
 
 #[tokio::test]
+async fn holds_the_response_back() {
+    // Accepts, reads the request, and answers nothing: what a buffering proxy looks like.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(socket);
+    });
+    let report = check_url(&url, 800, CheckOptions::default()).await;
+    assert_status(&report, "status", Status::Fail);
+    assert_status(&report, "buffering", Status::Fail);
+    assert!(report
+        .get("status")
+        .unwrap()
+        .message
+        .contains("no response headers"));
+    assert_eq!(report.exit_code(), 1, "a finding, not a failure to run");
+}
+
+#[tokio::test]
 async fn content_length() {
     let url = spawn_server(Arc::new(|_, _| {
         let body = "data: a\n\n";

@@ -1,6 +1,12 @@
 //! [`SseBody`]: the response body the layer hands to the server. For an event stream it
-//! sends a first byte at once, adds heartbeat comments while the stream is idle, and turns
-//! a stream error into one complete error event; any other body passes through untouched.
+//! sends a first byte at once, adds heartbeat comment lines while the stream is idle, and
+//! turns a stream error into one complete error event; any other body passes through
+//! untouched.
+//!
+//! The layer's own bytes are single lines (`:` or `retry: N`), never blank-line-closed
+//! blocks: some popular clients surface any closed block as a message with empty data.
+//! So where the inner stream stands (mid-line, mid-event, at a boundary) is tracked from
+//! the inner stream's bytes alone.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -148,7 +154,9 @@ impl StreamState {
             return Poll::Ready(None);
         }
         if let Some(prelude) = self.prelude.take() {
-            return Poll::Ready(Some(Ok(self.wrote(prelude))));
+            // Our own line: it neither starts nor ends an event of the inner stream.
+            self.touch();
+            return Poll::Ready(Some(Ok(Frame::data(prelude))));
         }
         match inner.poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
@@ -176,14 +184,19 @@ impl StreamState {
         }
     }
 
+    /// A frame of the inner stream: where its events stand, and when it was written.
     fn wrote(&mut self, data: Bytes) -> Frame<Bytes> {
         if !data.is_empty() {
             self.tracker.update(&data);
-            if let Some(heartbeat) = &mut self.heartbeat {
-                heartbeat.last_write = Instant::now();
-            }
+            self.touch();
         }
         Frame::data(data)
+    }
+
+    fn touch(&mut self) {
+        if let Some(heartbeat) = &mut self.heartbeat {
+            heartbeat.last_write = Instant::now();
+        }
     }
 
     fn poll_heartbeat(
@@ -202,11 +215,11 @@ impl StreamState {
                 continue;
             }
             heartbeat.sleep.as_mut().reset(now + heartbeat.interval);
-            if self.tracker.at_boundary() {
+            if self.tracker.at_line_start() {
                 heartbeat.last_write = now;
                 return Poll::Ready(Some(Ok(Frame::data(self.config.heartbeat_comment.clone()))));
             }
-            // Mid-event (only possible with a raw body): never split it; try again later.
+            // Mid-line (only possible with a raw body): never split a line; try again later.
         }
         Poll::Pending
     }

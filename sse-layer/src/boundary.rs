@@ -31,6 +31,13 @@ impl BoundaryTracker {
         self.breaks >= 2
     }
 
+    /// True when the last line was ended by LF (or nothing was written): a comment line
+    /// may go here, even inside an event, since clients ignore comment lines. After a bare
+    /// CR it may not: an LF arriving next would end a blank line early.
+    pub(crate) fn at_line_start(&self) -> bool {
+        self.breaks >= 1 && !self.last_was_cr
+    }
+
     /// Accounts for bytes just written.
     pub(crate) fn update(&mut self, bytes: &[u8]) {
         let run_start = bytes
@@ -80,5 +87,19 @@ mod tests {
         );
         assert!(!after(&[b"data: a\n\ndata: b"]));
         assert!(!after(&[b"data: a\n\n", b"id: 1\n"]));
+    }
+
+    #[test]
+    fn line_starts() {
+        let mut tracker = BoundaryTracker::default();
+        assert!(tracker.at_line_start());
+        tracker.update(b"data: a\n");
+        assert!(tracker.at_line_start() && !tracker.at_boundary());
+        tracker.update(b"data: b\r");
+        assert!(!tracker.at_line_start(), "an LF may still complete this CR");
+        tracker.update(b"\n");
+        assert!(tracker.at_line_start());
+        tracker.update(b"data: c");
+        assert!(!tracker.at_line_start());
     }
 }

@@ -12,8 +12,13 @@ use bytes::{BufMut, BytesMut};
 
 use crate::event::Event;
 
-/// Appends the wire form of `event` to `buf`.
+/// Appends the wire form of `event` to `buf`. An event with no field at all writes
+/// nothing: a lone blank line dispatches nothing in a browser, but fetch-event-source
+/// would surface it as an empty message.
 pub(crate) fn write_event(event: &Event, buf: &mut BytesMut) {
+    if event.is_empty() {
+        return;
+    }
     buf.reserve(event.encoded_len_hint());
     if let Some(comment) = &event.comment {
         write_lines(buf, b":", comment.as_bytes());
@@ -33,6 +38,13 @@ pub(crate) fn write_event(event: &Event, buf: &mut BytesMut) {
         write_lines(buf, b"data:", data.as_bytes());
     }
     buf.put_u8(b'\n');
+}
+
+/// Comment lines only (no blank line after them): the layer's heartbeats.
+pub(crate) fn comment_lines(text: &str) -> bytes::Bytes {
+    let mut buf = BytesMut::with_capacity(text.len() + 4);
+    write_lines(&mut buf, b":", text.as_bytes());
+    buf.freeze()
 }
 
 /// One field whose value is known to hold no line break.
@@ -126,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn empty_event_is_a_blank_line() {
-        assert_eq!(wire(Event::new()), "\n");
+    fn empty_event_writes_nothing() {
+        assert_eq!(wire(Event::new()), "");
     }
 }

@@ -156,6 +156,20 @@ impl Event {
         self
     }
 
+    /// True when no field is set: such an event writes nothing at all.
+    ///
+    /// ```
+    /// assert!(sse_layer::Event::new().is_empty());
+    /// assert!(!sse_layer::Event::new().data("").is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.data.is_none()
+            && self.event.is_none()
+            && self.id.is_none()
+            && self.retry.is_none()
+            && self.comment.is_none()
+    }
+
     /// The data, if set.
     pub fn data_str(&self) -> Option<&str> {
         self.data.as_deref()

@@ -7,7 +7,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use tower::Layer;
 
 use crate::cors::SseCors;
@@ -41,7 +41,7 @@ type ErrorEventFn = dyn Fn(&BoxError) -> Event + Send + Sync;
 ///
 /// | setting | default |
 /// |---|---|
-/// | [`heartbeat`](Self::heartbeat) | a `:` comment after 15 s without a write |
+/// | [`heartbeat`](Self::heartbeat) | a `:` comment line after 15 s without a write |
 /// | [`retry`](Self::retry) | not sent (browsers wait about 3 s) |
 /// | [`on_error`](Self::on_error) | `event: error` / `data: stream error`, then the end |
 /// | [`last_event_id_query`](Self::last_event_id_query) | off: only the header is read |
@@ -67,7 +67,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             heartbeat: Some(DEFAULT_HEARTBEAT),
-            heartbeat_comment: Bytes::from_static(b":\n\n"),
+            heartbeat_comment: Bytes::from_static(b":\n"),
             retry: None,
             retry_jitter: Duration::ZERO,
             last_event_id_query: None,
@@ -86,9 +86,14 @@ fn default_error_event() -> Event {
 impl Config {
     /// The first bytes of every stream: the `retry:` hint (with its jitter) or an empty
     /// comment, so headers and a byte reach the client before the first event.
+    ///
+    /// A line, not a block: no blank line follows, because fetch-event-source surfaces
+    /// every blank line as a message and httpx-sse every block with a `retry`, both with
+    /// empty data (which breaks `JSON.parse(data)` in clients). The line simply joins the
+    /// first event's block, where every client handles it.
     pub(crate) fn prelude(&self) -> Bytes {
         let Some(retry) = self.retry else {
-            return Bytes::from_static(b":\n\n");
+            return Bytes::from_static(b":\n");
         };
         let jitter_ms = self.retry_jitter.as_millis();
         let retry_ms = retry.as_millis()
@@ -101,7 +106,7 @@ impl Config {
         let mut buf = BytesMut::with_capacity(32);
         buf.extend_from_slice(b"retry: ");
         crate::encode::write_decimal(&mut buf, retry_ms);
-        buf.extend_from_slice(b"\n\n");
+        buf.put_u8(b'\n');
         buf.freeze()
     }
 }
@@ -162,13 +167,15 @@ impl SseLayer {
     }
 
     /// The text of the heartbeat comment (default: empty). Line breaks make several lines.
+    /// Heartbeats are comment lines with no blank line after them, so no client ever sees
+    /// them as a message.
     ///
     /// ```
     /// let layer = sse_layer::SseLayer::new().heartbeat_comment("ping");
     /// # let _ = layer;
     /// ```
     pub fn heartbeat_comment(mut self, text: impl Into<Cow<'static, str>>) -> Self {
-        self.config_mut().heartbeat_comment = Event::new().comment(text).encode();
+        self.config_mut().heartbeat_comment = crate::encode::comment_lines(&text.into());
         self
     }
 

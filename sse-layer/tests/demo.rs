@@ -120,6 +120,39 @@ async fn events_resume_after_a_numeric_id_and_start_fresh_otherwise() {
 }
 
 #[tokio::test]
+async fn close_after_ends_the_connection_and_stop_after_answers_204() {
+    let base = start().await;
+    let mut target = Target::get(&format!(
+        "{base}/events?interval_ms=10&close_after=3&stop_after=5"
+    ))
+    .unwrap();
+    let first = observe(&target, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(first.end, sse_conformance::transcript::End::Eof);
+    let ids: Vec<String> = first
+        .analyze()
+        .events()
+        .map(|(_, e)| e.last_event_id.clone())
+        .collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    target
+        .headers
+        .push(("last-event-id".parse().unwrap(), "3".parse().unwrap()));
+    let second = observe(&target, &quick(), &mut |_| {}).await.unwrap();
+    let ids: Vec<String> = second
+        .analyze()
+        .events()
+        .map(|(_, e)| e.last_event_id.clone())
+        .collect();
+    assert_eq!(ids, ["4", "5", "6"], "resumes, then closes again");
+    target.headers[0].1 = "5".parse().unwrap();
+    let stopped = observe(&target, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(
+        stopped.status, 204,
+        "the client has event 5: stop reconnecting"
+    );
+}
+
+#[tokio::test]
 async fn chat_streams_json_tokens_then_done() {
     let base = start().await;
     let chat = request(

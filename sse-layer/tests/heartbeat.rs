@@ -11,7 +11,8 @@ use http_body::Frame;
 use sse_layer::{Event, SseLayer};
 use support::{call, event_channel, frames, raw_channel, times_of};
 
-const HEARTBEAT: &str = ":\n\n";
+/// A comment line, with no blank line after it: no client sees it as a message.
+const HEARTBEAT: &str = ":\n";
 
 #[tokio::test(start_paused = true)]
 async fn idle_stream_gets_a_heartbeat_every_interval() {
@@ -20,7 +21,7 @@ async fn idle_stream_gets_a_heartbeat_every_interval() {
     let frames = frames(response.into_body(), Duration::from_secs(61)).await;
     assert_eq!(
         frames[0],
-        (Duration::ZERO, ":\n\n".to_owned()),
+        (Duration::ZERO, ":\n".to_owned()),
         "the first byte goes out at once"
     );
     assert_eq!(times_of(&frames[1..], HEARTBEAT), vec![15, 30, 45, 60]);
@@ -74,31 +75,68 @@ async fn no_heartbeat_bytes_while_events_flow() {
     assert!(times_of(&frames[1..], HEARTBEAT).is_empty());
 }
 
-#[tokio::test(start_paused = true)]
-async fn never_inside_an_event_of_a_raw_body() {
+/// Feeds a raw body `first`, then `second` 20 s later, and returns the frames.
+async fn raw_frames(first: &'static str, second: &'static str) -> Vec<(Duration, String)> {
     let (sender, response) = raw_channel();
     let layer = SseLayer::new().heartbeat(Duration::from_secs(15));
     let response = call(layer, Request::new(()), response).await;
     tokio::spawn(async move {
         sender
-            .send(Ok(Frame::data(Bytes::from("data: a\n"))))
+            .send(Ok(Frame::data(Bytes::from(first))))
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_secs(20)).await;
         sender
-            .send(Ok(Frame::data(Bytes::from("\n"))))
+            .send(Ok(Frame::data(Bytes::from(second))))
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_secs(60)).await;
     });
-    let frames = frames(response.into_body(), Duration::from_secs(36)).await;
+    frames(response.into_body(), Duration::from_secs(36)).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_inside_a_line_of_a_raw_body() {
+    let frames = raw_frames("data: a", "\n\n").await;
     let texts: Vec<&str> = frames.iter().map(|(_, f)| f.as_str()).collect();
-    assert_eq!(texts, vec![":\n\n", "data: a\n", "\n", HEARTBEAT]);
+    assert_eq!(
+        texts,
+        vec![":\n", "data: a", "\n\n", HEARTBEAT],
+        "nothing at 15 s: the line was open"
+    );
     assert_eq!(
         frames[3].0,
         Duration::from_secs(35),
-        "15 s after the event was closed at 20 s"
+        "15 s after the line was closed at 20 s"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_between_a_cr_and_its_lf() {
+    // An LF after a heartbeat would end a blank line and dispatch the event early.
+    let frames = raw_frames("data: a\r", "\n\r\n").await;
+    let texts: Vec<&str> = frames.iter().map(|(_, f)| f.as_str()).collect();
+    assert_eq!(texts, vec![":\n", "data: a\r", "\n\r\n", HEARTBEAT]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_comment_line_inside_an_event_changes_nothing_for_clients() {
+    let frames = raw_frames("data: a\n", "data: b\n\n").await;
+    let texts: Vec<&str> = frames.iter().map(|(_, f)| f.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec![":\n", "data: a\n", HEARTBEAT, "data: b\n\n", HEARTBEAT]
+    );
+    let wire: String = texts.concat();
+    let items = sse_conformance::parser::parse_all(wire.as_bytes()).unwrap();
+    let data: Vec<String> = items
+        .into_iter()
+        .filter_map(|item| match item {
+            sse_conformance::parser::Item::Event(event) => Some(event.data),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(data, ["a\nb"], "one event, the heartbeat ignored");
 }
 
 #[tokio::test(start_paused = true)]
@@ -117,5 +155,5 @@ async fn custom_comment() {
         .heartbeat_comment("ping");
     let response = call(layer, Request::new(()), response).await;
     let frames = frames(response.into_body(), Duration::from_millis(1500)).await;
-    assert_eq!(frames[1], (Duration::from_secs(1), ": ping\n\n".to_owned()));
+    assert_eq!(frames[1], (Duration::from_secs(1), ": ping\n".to_owned()));
 }

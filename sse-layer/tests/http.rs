@@ -97,7 +97,7 @@ async fn headers_and_first_byte_over_http1_and_h2c() {
             }
         }
         // The retry hint is the first chunk, sent before the first event (20 ms later).
-        assert_eq!(transcript.chunks[0].bytes, b"retry: 1500\n\n");
+        assert_eq!(transcript.chunks[0].bytes, b"retry: 1500\n");
         assert!(transcript.chunks[0].at_ms < transcript.chunks[1].at_ms);
         let ids: Vec<String> = transcript
             .analyze()

@@ -91,7 +91,7 @@ async fn a_stream_error_becomes_one_complete_error_event() {
     let sent = wire(response.into_body()).await;
     assert_eq!(
         sent,
-        ":\n\ndata: one\n\ndata: two\n\nevent: error\ndata: stream error\n\n"
+        ":\ndata: one\n\ndata: two\n\nevent: error\ndata: stream error\n\n"
     );
 }
 
@@ -111,7 +111,7 @@ async fn the_error_event_is_configurable_and_sees_the_error() {
     )
     .await;
     let sent = wire(response.into_body()).await;
-    assert_eq!(sent, ":\n\nevent: failed\ndata: {\"reason\":\"quota\"}\n\n");
+    assert_eq!(sent, ":\nevent: failed\ndata: {\"reason\":\"quota\"}\n\n");
 }
 
 #[tokio::test]
@@ -124,7 +124,7 @@ async fn an_error_mid_event_ends_the_stream_without_half_an_event() {
     drop(sender); // the raw body ends mid-event; a body error behaves the same way below
     let response = call(SseLayer::new().no_heartbeat(), Request::new(()), response).await;
     let sent = wire(response.into_body()).await;
-    assert_eq!(sent, ":\n\ndata: complete\n\ndata: half");
+    assert_eq!(sent, ":\ndata: complete\n\ndata: half");
 
     // A body that fails mid-event: no error event is appended to the half event.
     let failing = http_body_util::StreamBody::new(stream::iter(vec![
@@ -138,7 +138,7 @@ async fn an_error_mid_event_ends_the_stream_without_half_an_event() {
     let response = call(SseLayer::new().no_heartbeat(), Request::new(()), response).await;
     let sent = wire(response.into_body()).await;
     assert_eq!(
-        sent, ":\n\ndata: half",
+        sent, ":\ndata: half",
         "the client discards the unfinished event"
     );
 }
@@ -163,7 +163,7 @@ async fn retry_hint_first_with_bounded_jitter() {
         let ms: u64 = first
             .strip_prefix("retry: ")
             .unwrap()
-            .strip_suffix("\n\n")
+            .strip_suffix('\n')
             .unwrap()
             .parse()
             .unwrap();
@@ -266,7 +266,7 @@ async fn last_event_id_extension() {
 async fn a_cloned_layer_is_configured_on_its_own() {
     let base = SseLayer::new().retry(Duration::from_millis(100));
     let other = base.clone().retry(Duration::from_millis(200));
-    for (layer, want) in [(base, "retry: 100\n\n"), (other, "retry: 200\n\n")] {
+    for (layer, want) in [(base, "retry: 100\n"), (other, "retry: 200\n")] {
         let response = call(
             layer,
             Request::new(()),

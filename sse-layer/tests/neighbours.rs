@@ -173,7 +173,7 @@ async fn axum_handlers_behind_the_layer() {
     let own = observe(&format!("{base}/axum-sse"), false, &[], limits(500)).await;
     assert_eq!(own.header("x-accel-buffering"), Some("no"));
     assert_eq!(own.header("cache-control"), Some("no-cache, no-transform"));
-    assert_eq!(own.chunks[0].bytes, b":\n\n");
+    assert_eq!(own.chunks[0].bytes, b":\n");
     assert!(own.analyze().events().count() >= 3);
 
     let private = observe(&format!("{base}/private"), false, &[], limits(500)).await;

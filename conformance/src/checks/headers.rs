@@ -14,11 +14,24 @@ fn status(context: &Context<'_>) -> Outcome {
     let transcript = context.transcript;
     match transcript.status {
         200 => Outcome::pass("200 OK"),
+        0 if transcript.end == crate::transcript::End::Timeout => Outcome::fail(format!(
+            "no response headers within {}: the server, or a proxy buffering the stream, held the response back",
+            super::secs(transcript.observed_ms)
+        )),
         0 => Outcome::fail("no valid response").with(end_message(transcript)),
         204 => Outcome::fail("204 No Content: the browser stops and never reconnects (fine only to end a stream on purpose)"),
         code => Outcome::fail(format!(
             "status {code}: EventSource fails and never reconnects; answer 200, or 204 to stop on purpose"
         )),
+    }
+}
+
+/// Header checks have nothing to judge when no response arrived (status 0).
+fn response_or_skip(context: &Context<'_>) -> Result<(), Outcome> {
+    if context.transcript.status == 0 {
+        Err(Outcome::skip("no response headers to look at"))
+    } else {
+        Ok(())
     }
 }
 
@@ -38,6 +51,9 @@ pub(super) const CONTENT_TYPE: Check = Check {
 };
 
 fn content_type(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = response_or_skip(context) {
+        return skip;
+    }
     let Some(value) = context.transcript.header("content-type") else {
         return Outcome::fail("no Content-Type: EventSource fails the connection");
     };
@@ -70,6 +86,9 @@ pub(super) const CACHE_CONTROL: Check = Check {
 };
 
 fn cache_control(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = response_or_skip(context) {
+        return skip;
+    }
     let Some(value) = context.transcript.header("cache-control") else {
         return Outcome::warn("no Cache-Control: caches and proxies may store or transform the stream; send no-cache, no-transform");
     };
@@ -100,6 +119,9 @@ pub(super) const NO_CONTENT_LENGTH: Check = Check {
 };
 
 fn no_content_length(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = response_or_skip(context) {
+        return skip;
+    }
     match context.transcript.header("content-length") {
         None => Outcome::pass("no Content-Length"),
         Some(length) => Outcome::fail(format!(
@@ -117,6 +139,9 @@ pub(super) const CONTENT_ENCODING: Check = Check {
 };
 
 fn content_encoding(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = response_or_skip(context) {
+        return skip;
+    }
     match context.transcript.header("content-encoding") {
         None => Outcome::pass("not compressed"),
         Some(encoding) if encoding.eq_ignore_ascii_case("identity") => Outcome::pass("identity"),
@@ -145,6 +170,9 @@ pub(super) const X_ACCEL_BUFFERING: Check = Check {
 };
 
 fn x_accel_buffering(context: &Context<'_>) -> Outcome {
+    if let Err(skip) = response_or_skip(context) {
+        return skip;
+    }
     match context.transcript.header("x-accel-buffering") {
         Some(value) if value.trim().eq_ignore_ascii_case("no") => Outcome::pass("X-Accel-Buffering: no"),
         Some(value) => Outcome::fail(format!(

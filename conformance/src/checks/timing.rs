@@ -116,6 +116,13 @@ pub(super) const BUFFERING: Check = Check {
 };
 
 fn buffering(context: &Context<'_>) -> Outcome {
+    let transcript = context.transcript;
+    if transcript.status == 0 && transcript.end == End::Timeout {
+        return Outcome::fail(format!(
+            "nothing came back in {} while the connection stayed open: a buffering proxy or compressor is holding the stream (or the server never flushes)",
+            secs(transcript.observed_ms)
+        ));
+    }
     if let Err(skip) = stream_or_skip(context) {
         return skip;
     }

@@ -89,16 +89,27 @@ impl Refusal {
 
 /// `GET /events?interval_ms=N`: `tick` events every N ms with ids 1, 2, 3…; after
 /// `Last-Event-ID: K` (a number) they start at K+1, and any other id starts afresh.
+///
+/// For reconnect tests: `close_after=C` ends each connection after C events (the client
+/// reconnects and resumes), and `stop_after=S` answers `204 No Content` once the client
+/// has event S (it stops reconnecting).
 fn events(request: &Request<hyper::body::Incoming>) -> Answer {
     let interval_ms: u64 = query_number(request, "interval_ms")?.unwrap_or(1000);
     if !(1..=3_600_000).contains(&interval_ms) {
         return Err(bad_request("interval_ms must be between 1 and 3600000"));
     }
-    let first = request
+    let close_after: Option<usize> = query_number(request, "close_after")?;
+    let stop_after: Option<u64> = query_number(request, "stop_after")?;
+    let last = request
         .extensions()
         .get::<LastEventId>()
-        .and_then(|id| id.parse::<u64>())
-        .map_or(1, |last| last.saturating_add(1));
+        .and_then(|id| id.parse::<u64>());
+    if let (Some(stop), Some(last)) = (stop_after, last) {
+        if last >= stop {
+            return Ok(sse_layer::reconnect::stop());
+        }
+    }
+    let first = last.map_or(1, |last| last.saturating_add(1));
     let mut interval = tokio::time::interval(Duration::from_millis(interval_ms));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let ticks = stream::unfold((interval, first), |(mut interval, n)| async move {
@@ -110,7 +121,10 @@ fn events(request: &Request<hyper::body::Incoming>) -> Answer {
             .expect("tick events are valid");
         Some((event, (interval, n + 1)))
     });
-    Ok(sse(ticks.boxed()))
+    Ok(match close_after {
+        Some(count) => sse(ticks.take(count).boxed()),
+        None => sse(ticks.boxed()),
+    })
 }
 
 #[derive(Deserialize)]
