@@ -34,13 +34,17 @@ async function run(name, fn) {
 
 const page = await context.newPage();
 
-await run('native EventSource receives the ticker (demo page)', async () => {
+await run('demo page: native EventSource ticker and the streamed chat box', async () => {
   await page.goto(`${DEMO}/`);
   await page.waitForFunction(() => Number(document.getElementById('tick').textContent) >= 2, null, { timeout: 10000 });
+  await page.fill('#prompt', 'from Chromium');
+  await page.click('button');
+  await page.waitForFunction(() => document.getElementById('reply').textContent.includes('language model answers.'), null, { timeout: 10000 });
   await page.screenshot({ path: join(ARTIFACTS, 'demo-page.png') });
   const tick = await page.textContent('#tick');
-  const status = await page.textContent('#status');
-  return { ok: Number(tick) >= 2, saw: `tick ${tick}, "${status}", screenshot demo-page.png` };
+  const reply = await page.textContent('#reply');
+  const ok = Number(tick) >= 2 && reply.startsWith('You said: from Chromium');
+  return { ok, saw: `tick ${tick}; reply ${JSON.stringify(reply.slice(0, 32))}…; screenshot demo-page.png` };
 });
 
 await run('reconnects by itself and resumes with Last-Event-ID (no loss, no duplicate)', async () => {

@@ -4,8 +4,11 @@
 //!   `sse-conformance check` against it (every check, echo included), print the report and
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
-//! - `ci`: everything CI runs: fmt, clippy, all tests, and the demo end to end.
+//! - `ci`: everything CI runs: fmt, clippy, all tests, the demo end to end, and interop.
 //! - `bench`: the benchmarks against the peers (see BENCHMARKS.md).
+//! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
+
+mod interop;
 
 use std::io::{BufRead, BufReader};
 use std::process::{exit, Child, Command, Stdio};
@@ -19,7 +22,7 @@ fn main() {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
         Some("bench") => bench(),
-        Some("interop") => not_yet("interop", "issue 6 (browsers, Node, Python, nginx)"),
+        Some("interop") => interop::interop(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench | interop>"
@@ -40,13 +43,8 @@ fn bench() -> i32 {
     0
 }
 
-fn not_yet(task: &str, issue: &str) -> i32 {
-    eprintln!("xtask {task}: not implemented yet; tracked in {issue}");
-    2
-}
-
 /// Runs a command, echoing it; returns whether it succeeded.
-fn run(program: &str, args: &[&str]) -> bool {
+pub(crate) fn run(program: &str, args: &[&str]) -> bool {
     eprintln!("$ {program} {}", args.join(" "));
     Command::new(program)
         .args(args)
@@ -58,7 +56,7 @@ fn run(program: &str, args: &[&str]) -> bool {
         })
 }
 
-fn cargo() -> String {
+pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
@@ -83,16 +81,19 @@ fn ci() -> i32 {
         }
     }
     // The main job, end to end with the binaries the tests just built.
-    match demo(&["--debug".into(), "--exit".into()]) {
-        0 => {
-            eprintln!("xtask ci: all green");
-            0
-        }
-        code => {
-            eprintln!("xtask ci: the demo check failed");
-            code
-        }
+    let code = demo(&["--debug".into(), "--exit".into()]);
+    if code != 0 {
+        eprintln!("xtask ci: the demo check failed");
+        return code;
     }
+    // Real clients and a real proxy (installs them first if they are missing).
+    let code = interop::interop();
+    if code != 0 {
+        eprintln!("xtask ci: interop failed");
+        return code;
+    }
+    eprintln!("xtask ci: all green");
+    0
 }
 
 struct Demo {
@@ -119,8 +120,8 @@ fn parse_demo_args(args: &[String]) -> Result<Demo, String> {
     Ok(demo)
 }
 
-/// Kills the demo server when the task ends, however it ends.
-struct Server(Child);
+/// Kills a child process (a server) when the task ends, however it ends.
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

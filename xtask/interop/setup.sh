@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what `cargo xtask interop` drives, by name from the registries: Debian's
+# chromium and nginx, the npm clients pinned in package-lock.json, the PyPI clients
+# pinned in requirements.txt. Idempotent: installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+fi
+if [ ! -d node_modules/playwright-core ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if ! python3 -c 'import httpx_sse' >/dev/null 2>&1; then
+  echo "setup: pip install -r requirements.txt"
+  python3 -m pip install -q -r requirements.txt
+fi
+echo "setup: interop prerequisites present"

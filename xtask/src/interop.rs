@@ -1,0 +1,397 @@
+//! `cargo xtask interop`: real, third-party clients and a real proxy against the demo.
+//!
+//! Headless Chromium (native EventSource, and fetch-event-source through a CORS
+//! preflight), Node's `eventsource` and `@microsoft/fetch-event-source`, Python's
+//! `httpx-sse`, and nginx in front of the demo judged by `sse-conformance`. Each case
+//! prints which client, what it checked and what it saw; the exit code is 0 only if
+//! every case passed (2 when something needed is missing).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{cargo, run, Server};
+
+/// How long one client script may run before it is killed and its missing cases fail.
+const SCRIPT_DEADLINE: Duration = Duration::from_secs(180);
+
+/// One line of a client script's output.
+struct Case {
+    client: String,
+    name: String,
+    ok: bool,
+    saw: String,
+}
+
+pub(crate) fn interop() -> i32 {
+    let root = std::env::current_dir().expect("a working directory");
+    let interop = root.join("xtask/interop");
+    if let Err(missing) = prerequisites(&interop) {
+        eprintln!("xtask interop: missing {missing}; installing with xtask/interop/setup.sh");
+        if !run(
+            "bash",
+            &[interop
+                .join("setup.sh")
+                .to_str()
+                .unwrap_or("xtask/interop/setup.sh")],
+        ) {
+            eprintln!("xtask interop: could not install the prerequisites ({missing})");
+            return 2;
+        }
+        if let Err(missing) = prerequisites(&interop) {
+            eprintln!("xtask interop: still missing {missing} after setup");
+            return 2;
+        }
+    }
+    if !run(
+        &cargo(),
+        &[
+            "build",
+            "-p",
+            "sse-layer",
+            "--example",
+            "demo",
+            "-p",
+            "sse-conformance",
+        ],
+    ) {
+        return 2;
+    }
+    let target =
+        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
+    let artifacts = target.join("interop");
+    let run_dir = artifacts.join("nginx");
+    let _ = std::fs::create_dir_all(&run_dir);
+
+    let nginx_port = free_port();
+    let nginx_base = format!("http://127.0.0.1:{nginx_port}");
+    let Some((_demo, demo_base)) = start_demo(&target.join("debug/examples/demo"), &nginx_base)
+    else {
+        return 2;
+    };
+    let Some(_nginx) = start_nginx(&interop, &run_dir, nginx_port, &demo_base) else {
+        return 2;
+    };
+
+    let env = [
+        ("DEMO", demo_base.as_str()),
+        ("NGINX", nginx_base.as_str()),
+        ("ARTIFACTS", artifacts.to_str().unwrap_or(".")),
+    ];
+    let mut cases = Vec::new();
+    for (program, script, expected) in [
+        ("node", "browser.mjs", 5),
+        ("node", "node.mjs", 6),
+        ("python3", "python_clients.py", 3),
+    ] {
+        cases.extend(run_script(&interop, program, script, &env, expected));
+    }
+    cases.extend(nginx_cases(
+        &target.join("debug/sse-conformance"),
+        &nginx_base,
+    ));
+
+    print_table(&cases);
+    if cases.iter().all(|case| case.ok) {
+        eprintln!(
+            "xtask interop: all {} cases passed; screenshot in {}",
+            cases.len(),
+            artifacts.join("demo-page.png").display()
+        );
+        0
+    } else {
+        eprintln!(
+            "xtask interop: {} of {} cases failed",
+            cases.iter().filter(|c| !c.ok).count(),
+            cases.len()
+        );
+        1
+    }
+}
+
+fn prerequisites(interop: &Path) -> Result<(), String> {
+    let mut missing = Vec::new();
+    if !Path::new("/usr/bin/chromium").exists() {
+        missing.push("/usr/bin/chromium");
+    }
+    if Command::new("nginx").arg("-v").output().is_err() {
+        missing.push("nginx");
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node");
+    }
+    if !interop.join("node_modules/playwright-core").exists() {
+        missing.push("xtask/interop/node_modules (npm ci)");
+    }
+    let httpx_sse = Command::new("python3")
+        .args(["-c", "import httpx_sse"])
+        .output();
+    if !httpx_sse.is_ok_and(|output| output.status.success()) {
+        missing.push("the Python package httpx-sse");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing.join(", "))
+    }
+}
+
+/// A port free right now (bound, then released).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
+fn start_demo(binary: &Path, cors_origin: &str) -> Option<(Server, String)> {
+    let child = Command::new(binary)
+        .args(["--addr", "127.0.0.1:0", "--cors-origin", cors_origin])
+        .stdout(Stdio::piped())
+        .spawn();
+    let mut server = match child {
+        Ok(child) => Server(child),
+        Err(error) => {
+            eprintln!("xtask interop: cannot start {}: {error}", binary.display());
+            return None;
+        }
+    };
+    let mut line = String::new();
+    let stdout = server.0.stdout.take().expect("piped");
+    let _ = BufReader::new(stdout).read_line(&mut line);
+    match line.trim().strip_prefix("listening on ") {
+        Some(base) => Some((server, base.to_owned())),
+        None => {
+            eprintln!("xtask interop: the demo did not start (it said {line:?})");
+            None
+        }
+    }
+}
+
+fn start_nginx(interop: &Path, run_dir: &Path, port: u16, demo_base: &str) -> Option<Server> {
+    let template = std::fs::read_to_string(interop.join("nginx.conf.template")).ok()?;
+    let config = template
+        .replace("{{RUN_DIR}}", &run_dir.display().to_string())
+        .replace("{{PORT}}", &port.to_string())
+        .replace(
+            "{{STATIC_DIR}}",
+            &interop.join("static").display().to_string(),
+        )
+        .replace(
+            "{{NODE_MODULES}}",
+            &interop.join("node_modules").display().to_string(),
+        )
+        .replace("{{DEMO}}", demo_base.trim_start_matches("http://"));
+    let config_path = run_dir.join("nginx.conf");
+    std::fs::write(&config_path, config).ok()?;
+    let child = Command::new("nginx")
+        .arg("-c")
+        .arg(&config_path)
+        .arg("-p")
+        .arg(run_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let server = match child {
+        Ok(child) => Server(child),
+        Err(error) => {
+            eprintln!("xtask interop: cannot start nginx: {error}");
+            return None;
+        }
+    };
+    // Wait until it listens.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            eprintln!(
+                "xtask interop: nginx did not start; see {}",
+                run_dir.join("error.log").display()
+            );
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(server)
+}
+
+/// Runs one client script (killed at the deadline) and parses its JSON lines.
+fn run_script(
+    dir: &Path,
+    program: &str,
+    script: &str,
+    env: &[(&str, &str)],
+    expected: usize,
+) -> Vec<Case> {
+    eprintln!("$ {program} {script}");
+    let mut command = Command::new(program);
+    command
+        .arg(script)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut cases = match command.spawn() {
+        Ok(child) => collect_cases(child),
+        Err(error) => vec![Case {
+            client: program.into(),
+            name: script.into(),
+            ok: false,
+            saw: format!("could not start: {error}"),
+        }],
+    };
+    if cases.len() < expected {
+        cases.push(Case {
+            client: script.into(),
+            name: format!("{} more case(s)", expected - cases.len()),
+            ok: false,
+            saw: "never reported (crashed or timed out)".into(),
+        });
+    }
+    cases
+}
+
+fn collect_cases(child: Child) -> Vec<Case> {
+    let mut child = Server(child);
+    let stdout = child.0.stdout.take().expect("piped");
+    // A watchdog kills the script at the deadline; reading then ends.
+    let pid = child.0.id();
+    std::thread::spawn(move || {
+        std::thread::sleep(SCRIPT_DEADLINE);
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    });
+    let mut cases = Vec::new();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        match parse_case(&line) {
+            Some(case) => cases.push(case),
+            None => eprintln!("  (script said) {line}"),
+        }
+    }
+    let _ = child.0.wait();
+    cases
+}
+
+/// Reads `{"client":…,"case":…,"ok":…,"saw":…}` without a JSON dependency in xtask: the
+/// scripts print exactly these four keys with JSON string escapes.
+fn parse_case(line: &str) -> Option<Case> {
+    fn string_field(line: &str, key: &str) -> Option<String> {
+        let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+        let rest = line[start..].trim_start().strip_prefix('"')?;
+        let mut out = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return Some(out),
+                '\\' => match chars.next()? {
+                    'n' => out.push_str("\\n"),
+                    'r' => out.push_str("\\r"),
+                    't' => out.push_str("\\t"),
+                    'u' => {
+                        let code: String = chars.by_ref().take(4).collect();
+                        out.push(
+                            char::from_u32(u32::from_str_radix(&code, 16).ok()?).unwrap_or('?'),
+                        );
+                    }
+                    other => out.push(other),
+                },
+                c => out.push(c),
+            }
+        }
+        None
+    }
+    let ok_at = line.find("\"ok\":")? + 5;
+    Some(Case {
+        client: string_field(line, "client")?,
+        name: string_field(line, "case")?,
+        ok: line[ok_at..].trim_start().starts_with("true"),
+        saw: string_field(line, "saw")?,
+    })
+}
+
+/// nginx (default config, buffering on, gzip for event streams) in front of the demo,
+/// judged by the checker: with the layer's header events pass one by one; with the
+/// header discarded the checker must report `buffering`.
+fn nginx_cases(checker: &Path, nginx_base: &str) -> Vec<Case> {
+    let version = Command::new("nginx")
+        .arg("-v")
+        .output()
+        .map(|output| {
+            String::from_utf8_lossy(&output.stderr)
+                .trim()
+                .replace("nginx version: ", "")
+        })
+        .unwrap_or_else(|_| "nginx".into());
+    let client = format!("{version} + sse-conformance");
+    let mut cases = Vec::new();
+    for (route, want_buffering, name) in [
+        (
+            "proxied",
+            "pass",
+            "events pass one by one (X-Accel-Buffering: no honoured)",
+        ),
+        (
+            "buffered",
+            "fail",
+            "header discarded by the proxy: checker reports buffering",
+        ),
+    ] {
+        let url = format!("{nginx_base}/{route}/events?interval_ms=50");
+        let output = Command::new(checker)
+            .args(["check", &url, "--duration", "6s", "--format", "json"])
+            .output();
+        let (ok, saw) = match output {
+            Ok(output) => {
+                let report = String::from_utf8_lossy(&output.stdout).into_owned();
+                let buffering =
+                    check_status(&report, "buffering").unwrap_or_else(|| "missing".into());
+                let events = check_message(&report, "framing").unwrap_or_default();
+                let exit = output.status.code().unwrap_or(-1);
+                let want_exit = if want_buffering == "pass" { 0 } else { 1 };
+                (
+                    buffering == want_buffering && exit == want_exit,
+                    format!("buffering: {buffering}, exit {exit}; {events}"),
+                )
+            }
+            Err(error) => (false, format!("could not run the checker: {error}")),
+        };
+        cases.push(Case {
+            client: client.clone(),
+            name: name.into(),
+            ok,
+            saw,
+        });
+    }
+    cases
+}
+
+/// The `status` of check `id` in a JSON report (checks are printed in a fixed shape).
+fn check_status(report: &str, id: &str) -> Option<String> {
+    field_after(report, &format!("\"id\": \"{id}\""), "\"status\": \"")
+}
+
+fn check_message(report: &str, id: &str) -> Option<String> {
+    field_after(report, &format!("\"id\": \"{id}\""), "\"message\": \"")
+}
+
+fn field_after(text: &str, anchor: &str, key: &str) -> Option<String> {
+    let from = text.find(anchor)?;
+    let start = from + text[from..].find(key)? + key.len();
+    let end = start + text[start..].find('"')?;
+    Some(text[start..end].to_owned())
+}
+
+fn print_table(cases: &[Case]) {
+    println!("\n| client | case | result | saw |\n|---|---|---|---|");
+    for case in cases {
+        let result = if case.ok { "pass" } else { "FAIL" };
+        println!(
+            "| {} | {} | {result} | {} |",
+            case.client,
+            case.name,
+            case.saw.replace('|', "\\|")
+        );
+    }
+}
