@@ -89,14 +89,16 @@ await run(EVENTSOURCE, 'POST /echo: hostile data round-trips', async () => {
   return { ok, saw: JSON.stringify(data) };
 });
 
+/// fetch-event-source with an Authorization header: POST with a JSON body, or GET.
 async function fetchEvents(path, body, stopWhen) {
   const controller = new AbortController();
   const messages = [];
   const timeout = setTimeout(() => controller.abort(), 10000);
+  const request = body === undefined
+    ? { method: 'GET', headers: { Authorization: 'Bearer interop-token' } }
+    : { method: 'POST', headers: { Authorization: 'Bearer interop-token', 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
   await fetchEventSource(`${DEMO}${path}`, {
-    method: 'POST',
-    headers: { Authorization: 'Bearer interop-token', 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
+    ...request,
     signal: controller.signal,
     openWhenHidden: true,
     onmessage(message) {
@@ -109,6 +111,12 @@ async function fetchEvents(path, body, stopWhen) {
   clearTimeout(timeout);
   return messages;
 }
+
+await run(FETCH_EVENT_SOURCE, 'GET /events with Authorization: ids and data', async () => {
+  const messages = await fetchEvents('/events?interval_ms=20', undefined, (m) => m.length === 5);
+  const ids = messages.map((m) => m.id).join(',');
+  return { ok: ids === '1,2,3,4,5' && messages.every((m) => m.event === 'tick'), saw: `ids ${ids}, last data ${messages.at(-1)?.data}` };
+});
 
 await run(FETCH_EVENT_SOURCE, 'POST /chat with Authorization', async () => {
   const messages = await fetchEvents('/chat', { prompt: 'fetch' }, (m) => m.at(-1)?.data === '[DONE]');

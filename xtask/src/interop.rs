@@ -83,7 +83,7 @@ pub(crate) fn interop() -> i32 {
     let mut cases = Vec::new();
     for (program, script, expected) in [
         ("node", "browser.mjs", 5),
-        ("node", "node.mjs", 6),
+        ("node", "node.mjs", 7),
         ("python3", "python_clients.py", 3),
     ] {
         cases.extend(run_script(&interop, program, script, &env, expected));
