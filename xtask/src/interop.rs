@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{cargo, run, Server};
+use crate::{cargo, run, start_demo, Server};
 
 /// How long one client script may run before it is killed and its missing cases fail.
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(180);
@@ -67,8 +67,11 @@ pub(crate) fn interop() -> i32 {
 
     let nginx_port = free_port();
     let nginx_base = format!("http://127.0.0.1:{nginx_port}");
-    let Some((_demo, demo_base)) = start_demo(&target.join("debug/examples/demo"), &nginx_base)
-    else {
+    let Some((_demo, demo_base)) = start_demo(
+        &target.join("debug/examples/demo"),
+        "127.0.0.1:0",
+        &nginx_base,
+    ) else {
         return 2;
     };
     let Some(_nginx) = start_nginx(&interop, &run_dir, nginx_port, &demo_base) else {
@@ -144,30 +147,6 @@ fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free loopback port")
-}
-
-fn start_demo(binary: &Path, cors_origin: &str) -> Option<(Server, String)> {
-    let child = Command::new(binary)
-        .args(["--addr", "127.0.0.1:0", "--cors-origin", cors_origin])
-        .stdout(Stdio::piped())
-        .spawn();
-    let mut server = match child {
-        Ok(child) => Server(child),
-        Err(error) => {
-            eprintln!("xtask interop: cannot start {}: {error}", binary.display());
-            return None;
-        }
-    };
-    let mut line = String::new();
-    let stdout = server.0.stdout.take().expect("piped");
-    let _ = BufReader::new(stdout).read_line(&mut line);
-    match line.trim().strip_prefix("listening on ") {
-        Some(base) => Some((server, base.to_owned())),
-        None => {
-            eprintln!("xtask interop: the demo did not start (it said {line:?})");
-            None
-        }
-    }
 }
 
 fn start_nginx(interop: &Path, run_dir: &Path, port: u16, demo_base: &str) -> Option<Server> {

@@ -130,6 +130,39 @@ impl Drop for Server {
     }
 }
 
+/// Starts the demo server and reads its first line: `listening on http://IP:PORT`.
+/// Returns the server (killed when dropped) and its base URL.
+pub(crate) fn start_demo(
+    binary: &std::path::Path,
+    addr: &str,
+    cors_origin: &str,
+) -> Option<(Server, String)> {
+    let child = Command::new(binary)
+        .args(["--addr", addr, "--cors-origin", cors_origin])
+        .stdout(Stdio::piped())
+        .spawn();
+    let mut server = match child {
+        Ok(child) => Server(child),
+        Err(error) => {
+            eprintln!(
+                "xtask: cannot start the demo server {}: {error}",
+                binary.display()
+            );
+            return None;
+        }
+    };
+    let mut line = String::new();
+    let stdout = server.0.stdout.take().expect("piped stdout");
+    let _ = BufReader::new(stdout).read_line(&mut line);
+    match line.trim().strip_prefix("listening on ") {
+        Some(base) => Some((server, base.to_owned())),
+        None => {
+            eprintln!("xtask: the demo server did not start (it said {line:?})");
+            None
+        }
+    }
+}
+
 fn demo(args: &[String]) -> i32 {
     let demo = match parse_demo_args(args) {
         Ok(demo) => demo,
@@ -157,29 +190,13 @@ fn demo(args: &[String]) -> i32 {
     let target_dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let bin = |path: &str| format!("{target_dir}/{profile}/{path}");
 
-    let child = Command::new(bin("examples/demo"))
-        .args(["--addr", &demo.addr, "--cors-origin", FRONT_END_ORIGIN])
-        .stdout(Stdio::piped())
-        .spawn();
-    let mut server = match child {
-        Ok(child) => Server(child),
-        Err(error) => {
-            eprintln!("xtask demo: cannot start the demo server: {error}");
-            return 2;
-        }
-    };
-    let mut first_line = String::new();
-    let stdout = server.0.stdout.take().expect("piped stdout");
-    if BufReader::new(stdout).read_line(&mut first_line).is_err()
-        || !first_line.starts_with("listening on ")
-    {
-        eprintln!("xtask demo: the demo server did not start (it said {first_line:?})");
+    let Some((mut server, base)) = start_demo(
+        std::path::Path::new(&bin("examples/demo")),
+        &demo.addr,
+        FRONT_END_ORIGIN,
+    ) else {
         return 2;
-    }
-    let base = first_line
-        .trim()
-        .trim_start_matches("listening on ")
-        .to_owned();
+    };
     println!("demo server: {base}  (open it in a browser)");
 
     let events = format!("{base}/events");
