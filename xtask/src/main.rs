@@ -33,13 +33,13 @@ fn main() {
     exit(code);
 }
 
-/// The benchmarks that exist (parse, against the pinned peers); BENCHMARKS.md has the
-/// tables and how to read them.
+/// The benchmarks that exist (parse and encode, against the pinned peers); BENCHMARKS.md
+/// has the tables and how to read them.
 fn bench() -> i32 {
     if !run(&cargo(), &["bench", "-p", "sse-bench"]) {
         return 1;
     }
-    eprintln!("xtask bench: done; encode, wire, memory and fan-out benchmarks are still to come (issue 5)");
+    eprintln!("xtask bench: done (parse, encode); wire, memory and fan-out benchmarks are still to come (issue 5)");
     0
 }
 
