@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{cargo, run, start_demo, Server};
+use crate::{cargo, run, start_demo, Server, BUILD_DEMO_AND_CHECKER};
 
 /// How long one client script may run before it is killed and its missing cases fail.
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(180);
@@ -45,18 +45,7 @@ pub(crate) fn interop() -> i32 {
             return 2;
         }
     }
-    if !run(
-        &cargo(),
-        &[
-            "build",
-            "-p",
-            "sse-layer",
-            "--example",
-            "demo",
-            "-p",
-            "sse-conformance",
-        ],
-    ) {
+    if !run(&cargo(), &BUILD_DEMO_AND_CHECKER) {
         return 2;
     }
     let target =

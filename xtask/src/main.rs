@@ -13,6 +13,17 @@ mod interop;
 use std::io::{BufRead, BufReader};
 use std::process::{exit, Child, Command, Stdio};
 
+/// `cargo` arguments that build the demo server and the checker.
+pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 7] = [
+    "build",
+    "-p",
+    "sse-layer",
+    "--example",
+    "demo",
+    "-p",
+    "sse-conformance",
+];
+
 /// The origin the demo allows and the checker pretends to be: a typical dev front end.
 const FRONT_END_ORIGIN: &str = "http://localhost:5173";
 
@@ -172,15 +183,7 @@ fn demo(args: &[String]) -> i32 {
         }
     };
     let profile = if demo.debug { "debug" } else { "release" };
-    let mut build = vec![
-        "build",
-        "-p",
-        "sse-layer",
-        "--example",
-        "demo",
-        "-p",
-        "sse-conformance",
-    ];
+    let mut build = BUILD_DEMO_AND_CHECKER.to_vec();
     if !demo.debug {
         build.push("--release");
     }
