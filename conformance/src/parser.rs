@@ -25,6 +25,10 @@
 //! value with [`String::from_utf8_lossy`] (which substitutes maximal subparts exactly as
 //! the WHATWG UTF-8 decoder does) gives the same result as decoding the whole stream
 //! first, while lines that sit wholly inside one chunk are never copied.
+//!
+//! Two ways to receive items: [`Parser::feed`] hands out owned [`Item`]s;
+//! [`Parser::feed_borrowed`] hands out [`ItemRef`]s that borrow the parser's buffers, with
+//! no allocation per event (see BENCHMARKS.md for what each costs).
 
 use std::borrow::Cow;
 use std::fmt;
