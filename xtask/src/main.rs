@@ -8,6 +8,7 @@
 //! - `bench`: the benchmarks against the peers (see BENCHMARKS.md).
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
 
+mod bench;
 mod interop;
 
 use std::io::{BufRead, BufReader};
@@ -32,7 +33,7 @@ fn main() {
     let code = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
-        Some("bench") => bench(),
+        Some("bench") => bench::bench(),
         Some("interop") => interop::interop(),
         _ => {
             eprintln!(
@@ -42,16 +43,6 @@ fn main() {
         }
     };
     exit(code);
-}
-
-/// The benchmarks that exist (parse and encode, against the pinned peers); BENCHMARKS.md
-/// has the tables and how to read them.
-fn bench() -> i32 {
-    if !run(&cargo(), &["bench", "-p", "sse-bench"]) {
-        return 1;
-    }
-    eprintln!("xtask bench: done (parse, encode); wire, memory and fan-out benchmarks are still to come (issue 5)");
-    0
 }
 
 /// Runs a command, echoing it; returns whether it succeeded.
