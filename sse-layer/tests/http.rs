@@ -40,6 +40,10 @@ async fn handler(request: Request<hyper::body::Incoming>) -> Result<Response<Bod
                 .insert("set-cookie", "seen=1".parse().unwrap());
             response
         }
+        // A stream with no event yet: only the layer's first byte can arrive.
+        "/quiet" => EventStream::new(stream::pending::<Event>())
+            .into_response()
+            .map(BodyExt::boxed_unsync),
         "/denied" => Response::builder()
             .status(StatusCode::UNAUTHORIZED)
             .body(
@@ -96,15 +100,39 @@ async fn headers_and_first_byte_over_http1_and_h2c() {
                 );
             }
         }
-        // The retry hint is the first chunk, sent before the first event (20 ms later).
-        assert_eq!(transcript.chunks[0].bytes, b"retry: 1500\n");
-        assert!(transcript.chunks[0].at_ms < transcript.chunks[1].at_ms);
+        assert!(
+            transcript.body().starts_with(b"retry: 1500\n"),
+            "the retry hint comes first"
+        );
         let ids: Vec<String> = transcript
             .analyze()
             .events()
             .map(|(_, e)| e.last_event_id.clone())
             .collect();
         assert_eq!(ids, ["1", "2", "3"]);
+    }
+}
+
+#[tokio::test]
+async fn the_first_byte_goes_out_before_any_event() {
+    let base = start(SseLayer::new().retry(Duration::from_millis(1500))).await;
+    for h2 in [false, true] {
+        let quiet = Limits {
+            duration: Duration::from_millis(500),
+            ..Limits::default()
+        };
+        let transcript = observe(&format!("{base}/quiet"), h2, &[], quiet).await;
+        assert_eq!(transcript.status, 200);
+        let chunks: Vec<&[u8]> = transcript
+            .chunks
+            .iter()
+            .map(|c| c.bytes.as_slice())
+            .collect();
+        assert_eq!(
+            chunks,
+            [&b"retry: 1500\n"[..]],
+            "headers and the hint, with no event to wait for"
+        );
     }
 }
 

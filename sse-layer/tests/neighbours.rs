@@ -92,9 +92,16 @@ async fn compression_skips_the_stream_in_either_order() {
         );
         let arrivals: Vec<f64> = stream.analyze().events().map(|(at, _)| at).collect();
         assert!(arrivals.len() >= 3, "{arrivals:?}");
+        // Sent every 100 ms: delivered over time, not held back and released together.
+        // (Two may share a frame if the client is late; that is batching, not buffering.)
+        let distinct_arrivals = arrivals
+            .windows(2)
+            .filter(|pair| pair[1] - pair[0] > 50.0)
+            .count()
+            + 1;
         assert!(
-            arrivals.windows(2).all(|pair| pair[1] - pair[0] > 50.0),
-            "one by one, not buffered: {arrivals:?}"
+            distinct_arrivals >= 3,
+            "delivered as sent, not buffered: {arrivals:?}"
         );
         // ...while the same stack does compress ordinary responses.
         let json = observe(&format!("{base}/json"), false, &[], limits(1000)).await;
