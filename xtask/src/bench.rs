@@ -55,8 +55,80 @@ pub(crate) fn bench() -> i32 {
     println!("| sse-layer demo `/bench` | {:.2} M |", ours / 1e6);
     println!("| axum 0.8.9 `Sse` `/bench` | {:.2} M |", theirs / 1e6);
     println!("ratio: {:.2}x", ours / theirs);
-    eprintln!("xtask bench: done (parse, encode, wire); idle-memory and fan-out benchmarks are still to come (issue 5)");
+
+    // Idle connections: this machine allows 20,000 open files per process, so 10k.
+    println!("\nidle: {IDLE_CONNECTIONS} idle SSE connections (one event, then heartbeats every 15 s), held {IDLE_HOLD_SECS} s");
+    println!("| server | memory per connection | CPU per heartbeat | heartbeats seen |\n|---|---|---|---|");
+    let idle_demo = format!("{demo}/events?interval_ms=3600000");
+    let idle_axum = format!("{axum}/idle");
+    for (name, server, url) in [
+        ("sse-layer demo", &_demo, &idle_demo),
+        ("axum 0.8.9 `Sse` + KeepAlive", &_axum, &idle_axum),
+    ] {
+        match idle_run(&example("idle_clients"), server.0.id(), url) {
+            Some((bytes_per_connection, micros_per_heartbeat, heartbeats)) => println!(
+                "| {name} | {:.1} KiB | {micros_per_heartbeat:.1} µs | {heartbeats} |",
+                bytes_per_connection / 1024.0
+            ),
+            None => return 1,
+        }
+    }
+    eprintln!("xtask bench: done (parse, encode, wire, idle); fan-out is still to come (issue 5, needs the hub of issue 4)");
     0
+}
+
+const IDLE_CONNECTIONS: usize = 10_000;
+/// Long enough for two heartbeat rounds (15 s apart) on every connection.
+const IDLE_HOLD_SECS: u64 = 33;
+
+/// Resident memory of a process, in bytes.
+fn rss_bytes(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+/// CPU time (user + system) of a process, in seconds.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+/// Opens the idle connections, and measures the server: memory per connection, and CPU
+/// per heartbeat while they are held.
+fn idle_run(client: &std::path::Path, server_pid: u32, url: &str) -> Option<(f64, f64, f64)> {
+    use std::io::BufRead;
+    let before = rss_bytes(server_pid)?;
+    let mut clients = crate::Server(
+        Command::new(client)
+            .args([
+                url,
+                &IDLE_CONNECTIONS.to_string(),
+                &IDLE_HOLD_SECS.to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .ok()?,
+    );
+    let mut lines = std::io::BufReader::new(clients.0.stdout.take()?).lines();
+    let ready = lines.next()?.ok()?;
+    if ready != format!("ready {IDLE_CONNECTIONS}") {
+        eprintln!("xtask bench: the idle clients said {ready:?}");
+        return None;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let with_connections = rss_bytes(server_pid)?;
+    let cpu_before = cpu_seconds(server_pid)?;
+    let done = lines.next()?.ok()?;
+    let cpu_after = cpu_seconds(server_pid)?;
+    let heartbeats: f64 = done.strip_prefix("done ")?.parse::<f64>().ok()?.max(1.0);
+    let per_connection = (with_connections - before) / IDLE_CONNECTIONS as f64;
+    let micros_per_heartbeat = (cpu_after - cpu_before) * 1e6 / heartbeats;
+    Some((per_connection, micros_per_heartbeat, heartbeats))
 }
 
 fn start_server(binary: &std::path::Path) -> Option<(crate::Server, String)> {
