@@ -80,7 +80,7 @@ async fn anti_patterns_play_back_as_recorded() {
     let base = serve_fixtures().await;
     let wrong = observe(
         &Target::get(&format!("{base}/wrong-content-type")).unwrap(),
-        &limits(5),
+        &limits(2),
         &mut |_| {},
     )
     .await
@@ -88,7 +88,7 @@ async fn anti_patterns_play_back_as_recorded() {
     assert_eq!(wrong.header("content-type"), Some("application/json"));
     let length = observe(
         &Target::get(&format!("{base}/content-length")).unwrap(),
-        &limits(5),
+        &limits(2),
         &mut |_| {},
     )
     .await
@@ -100,7 +100,7 @@ async fn anti_patterns_play_back_as_recorded() {
     );
     let broken = observe(
         &Target::get(&format!("{base}/broken-connection")).unwrap(),
-        &limits(5),
+        &limits(2),
         &mut |_| {},
     )
     .await
@@ -108,7 +108,7 @@ async fn anti_patterns_play_back_as_recorded() {
     assert!(matches!(broken.end, End::Error { .. }), "{:?}", broken.end);
     let status = observe(
         &Target::get(&format!("{base}/status-500")).unwrap(),
-        &limits(5),
+        &limits(2),
         &mut |_| {},
     )
     .await
@@ -116,7 +116,7 @@ async fn anti_patterns_play_back_as_recorded() {
     assert_eq!(status.status, 500);
     let missing = observe(
         &Target::get(&format!("{base}/nope")).unwrap(),
-        &limits(5),
+        &limits(2),
         &mut |_| {},
     )
     .await
