@@ -154,7 +154,7 @@ pub struct Progress {
 ///
 /// # Errors
 /// When no response could be had at all; anything after the headers (a reset, a
-/// protocol error) is recorded in the transcript's [`End`] instead.
+/// protocol error) is recorded in the transcript's [`End`](crate::transcript::End) instead.
 pub async fn observe(
     target: &Target,
     limits: &Limits,

@@ -4,7 +4,7 @@
 //!   `sse-conformance check` against it (every check, echo included), print the report and
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
-//! - `ci`: everything CI runs: fmt, clippy, all tests, the demo end to end, and interop.
+//! - `ci`: everything CI runs: fmt, clippy, all tests, docs, the demo end to end, and interop.
 //! - `bench`: the benchmarks against the peers (see BENCHMARKS.md).
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
 
@@ -81,6 +81,23 @@ fn ci() -> i32 {
             eprintln!("xtask ci: `cargo {}` failed", step.join(" "));
             return 1;
         }
+    }
+    // Docs: broken intra-doc links and bad rustdoc are errors.
+    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance");
+    let docs = Command::new(cargo())
+        .args([
+            "doc",
+            "--no-deps",
+            "-p",
+            "sse-layer",
+            "-p",
+            "sse-conformance",
+        ])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .status();
+    if !docs.is_ok_and(|status| status.success()) {
+        eprintln!("xtask ci: `cargo doc` failed");
+        return 1;
     }
     // The main job, end to end with the binaries the tests just built.
     let code = demo(&["--debug".into(), "--exit".into()]);
