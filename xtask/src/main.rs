@@ -84,7 +84,7 @@ fn ci() -> i32 {
     }
     // Docs: broken intra-doc links and bad rustdoc are errors.
     eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance");
-    let docs = Command::new(cargo())
+    let docs = Command::new(&cargo)
         .args([
             "doc",
             "--no-deps",
