@@ -212,21 +212,26 @@ fn demo(args: &[String]) -> i32 {
 
     let events = format!("{base}/events");
     let echo = format!("{base}/echo");
-    let check = [
+    let every_check = [
         "check",
         &events,
         "--origin",
         FRONT_END_ORIGIN,
         "--echo",
         &echo,
-        "--duration",
-        "10s",
     ];
-    eprintln!("$ sse-conformance {}", check.join(" "));
-    let code = Command::new(bin("sse-conformance"))
-        .args(check)
-        .status()
-        .map_or(2, |status| status.code().unwrap_or(2));
+    let checker = |extra: &[&str]| {
+        let args = [&every_check[..], extra].concat();
+        eprintln!("\n$ sse-conformance {}", args.join(" "));
+        Command::new(bin("sse-conformance"))
+            .args(args)
+            .status()
+            .map_or(2, |status| status.code().unwrap_or(2))
+    };
+    let http1 = checker(&["--duration", "10s"]);
+    // Again over HTTP/2 (h2c), where the connection-header check applies too.
+    let http2 = checker(&["--duration", "5s", "--http2-prior-knowledge"]);
+    let code = http1.max(http2);
     if demo.exit_after {
         return code;
     }
