@@ -1,6 +1,6 @@
 //! CORS: can a page on another origin read the stream, with and without credentials?
 
-use super::{Check, Context, Outcome, Probe, Severity};
+use super::{Check, Context, Outcome, Severity};
 use crate::transcript::Transcript;
 
 pub(super) const CORS: Check = Check {
@@ -67,10 +67,9 @@ fn cors_preflight(context: &Context<'_>) -> Outcome {
     let Some(origin) = &context.options.origin else {
         return Outcome::skip("no --origin given");
     };
-    let result = match &context.probes.preflight {
-        Probe::NotRun(why) => return Outcome::skip(why.clone()),
-        Probe::Failed(why) => return Outcome::fail(format!("the preflight got no answer: {why}")),
-        Probe::Done(result) => result,
+    let result = match context.probes.preflight.result("the preflight") {
+        Ok(result) => result,
+        Err(outcome) => return outcome,
     };
     judge_preflight(
         &result.transcript,

@@ -133,6 +133,18 @@ pub enum Probe {
     Done(Box<ProbeResult>),
 }
 
+impl Probe {
+    /// What came back, or the verdict when nothing did: `skip` if the probe was not
+    /// made, `fail` ("`what` got no answer: …") if it got no response.
+    pub(crate) fn result(&self, what: &str) -> Result<&ProbeResult, Outcome> {
+        match self {
+            Probe::NotRun(why) => Err(Outcome::skip(why.clone())),
+            Probe::Failed(why) => Err(Outcome::fail(format!("{what} got no answer: {why}"))),
+            Probe::Done(result) => Ok(result),
+        }
+    }
+}
+
 /// A probe's request detail and what came back.
 #[derive(Debug, Clone)]
 pub struct ProbeResult {

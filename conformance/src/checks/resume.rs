@@ -1,7 +1,7 @@
 //! Resume: reconnecting with `Last-Event-ID` must continue after it, and an id the server
 //! does not know must still get a stream.
 
-use super::{Check, Context, Outcome, Probe, Severity};
+use super::{Check, Context, Outcome, Severity};
 use crate::transcript::{Analysis, Transcript};
 
 /// Where to cut the main stream for the resume probe.
@@ -39,14 +39,13 @@ pub(super) const RESUME: Check = Check {
 };
 
 fn resume(context: &Context<'_>) -> Outcome {
-    let result = match &context.probes.resume {
-        Probe::NotRun(why) => return Outcome::skip(why.clone()),
-        Probe::Failed(why) => {
-            return Outcome::fail(format!(
-                "reconnecting with Last-Event-ID got no answer: {why}"
-            ))
-        }
-        Probe::Done(result) => result,
+    let result = match context
+        .probes
+        .resume
+        .result("reconnecting with Last-Event-ID")
+    {
+        Ok(result) => result,
+        Err(outcome) => return outcome,
     };
     let Some(point) = resume_point(context.analysis) else {
         return Outcome::skip("no resume point in the main stream");
@@ -102,14 +101,13 @@ pub(super) const RESUME_UNKNOWN_ID: Check = Check {
 };
 
 fn resume_unknown_id(context: &Context<'_>) -> Outcome {
-    let result = match &context.probes.unknown_id {
-        Probe::NotRun(why) => return Outcome::skip(why.clone()),
-        Probe::Failed(why) => {
-            return Outcome::fail(format!(
-                "reconnecting with an unknown id got no answer: {why}"
-            ))
-        }
-        Probe::Done(result) => result,
+    let result = match context
+        .probes
+        .unknown_id
+        .result("reconnecting with an unknown id")
+    {
+        Ok(result) => result,
+        Err(outcome) => return outcome,
     };
     let answer = &result.transcript;
     if answer.is_event_stream() {
