@@ -1,26 +1,30 @@
 //! [`SseBody`]: the response body the layer hands to the server. For an event stream it
-//! sends a first byte at once, adds heartbeat comment lines while the stream is idle, and
-//! turns a stream error into one complete error event; any other body passes through
-//! untouched.
+//! sends a first byte at once, adds heartbeat comment lines while the stream is idle,
+//! turns a stream error into one complete error event, ends the stream on shutdown (with
+//! a final event) or at its maximum lifetime, and reports how and why it ended. Any other
+//! body passes through untouched.
 //!
 //! The layer's own bytes are single lines (`:` or `retry: N`), never blank-line-closed
-//! blocks: some popular clients surface any closed block as a message with empty data.
-//! So where the inner stream stands (mid-line, mid-event, at a boundary) is tracked from
-//! the inner stream's bytes alone.
+//! blocks, except the final shutdown event: some popular clients surface any closed block
+//! as a message with empty data. So where the inner stream stands (mid-line, mid-event,
+//! at a boundary) is tracked from the inner stream's bytes alone.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
-use tokio::time::{Instant, Sleep};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::boundary::BoundaryTracker;
-use crate::layer::Config;
+use crate::layer::{default_shutdown_event, Config};
+use crate::lifecycle::{Disconnect, DisconnectReason, EndReason, Stalled};
+use crate::timer::{StreamTimer, Tick};
 use crate::BoxError;
 
 pin_project! {
@@ -42,9 +46,21 @@ pin_project! {
     #[project = KindProj]
     enum Kind<B> {
         Empty,
+        /// A response the layer wrote itself (the 503 of `max_streams`).
+        Full { bytes: Option<Bytes> },
         Passthrough { #[pin] inner: B },
         Stream { #[pin] inner: B, state: StreamState },
     }
+}
+
+/// What the layer learned about a stream's request, for its report.
+pub(crate) struct StreamContext {
+    pub(crate) path: String,
+    pub(crate) stalled: Option<Stalled>,
+    pub(crate) inner_end: Option<EndReason>,
+    /// Held, not read: dropping it frees a place under `max_streams`.
+    #[allow(dead_code)]
+    pub(crate) permit: Option<OwnedSemaphorePermit>,
 }
 
 struct StreamState {
@@ -53,15 +69,16 @@ struct StreamState {
     prelude: Option<Bytes>,
     finished: bool,
     tracker: BoundaryTracker,
-    heartbeat: Option<Heartbeat>,
-}
-
-/// One timer per stream, touched at most once per interval: writes only record the time,
-/// and the timer, when it fires early, is pushed to the real deadline.
-struct Heartbeat {
-    sleep: Pin<Box<Sleep>>,
-    interval: Duration,
-    last_write: Instant,
+    /// Heartbeat, lifetime and shutdown grace share this one timer.
+    timer: Option<StreamTimer>,
+    shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// Set once the stream must end at its next event boundary.
+    closing: Option<DisconnectReason>,
+    reason: Option<DisconnectReason>,
+    opened: Instant,
+    bytes: u64,
+    context: StreamContext,
+    span: tracing::Span,
 }
 
 impl<B> Default for SseBody<B> {
@@ -77,15 +94,27 @@ impl<B> SseBody<B> {
         }
     }
 
-    pub(crate) fn stream(inner: B, config: Arc<Config>) -> Self {
-        let heartbeat = config.heartbeat.map(|interval| {
-            let now = Instant::now();
-            Heartbeat {
-                sleep: Box::pin(tokio::time::sleep_until(now + interval)),
-                interval,
-                last_write: now,
-            }
-        });
+    pub(crate) fn full(bytes: Bytes) -> Self {
+        Self {
+            kind: Kind::Full { bytes: Some(bytes) },
+        }
+    }
+
+    pub(crate) fn stream(inner: B, config: Arc<Config>, context: StreamContext) -> Self {
+        let opened = Instant::now();
+        let lifetime = config.lifetime();
+        let timer = (config.heartbeat.is_some() || lifetime.is_some() || config.shutdown.is_some())
+            .then(|| {
+                StreamTimer::new(opened, config.heartbeat, lifetime.map(|life| opened + life))
+            });
+        let shutdown = config
+            .shutdown
+            .as_ref()
+            .map(|shutdown| Box::pin(shutdown.signal.wait()));
+        let span = tracing::debug_span!("sse_stream", path = %context.path);
+        span.in_scope(|| tracing::debug!("stream opened"));
+        config.metrics.opened.increment(1);
+        config.metrics.open.increment(1.0);
         let prelude = Some(config.prelude());
         Self {
             kind: Kind::Stream {
@@ -95,7 +124,14 @@ impl<B> SseBody<B> {
                     prelude,
                     finished: false,
                     tracker: BoundaryTracker::default(),
-                    heartbeat,
+                    timer,
+                    shutdown,
+                    closing: None,
+                    reason: None,
+                    opened,
+                    bytes: 0,
+                    context,
+                    span,
                 },
             },
         }
@@ -116,6 +152,9 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match self.project().kind.project() {
             KindProj::Empty => Poll::Ready(None),
+            KindProj::Full { bytes } => {
+                Poll::Ready(bytes.take().map(|bytes| Ok(Frame::data(bytes))))
+            }
             KindProj::Passthrough { inner } => inner
                 .poll_frame(cx)
                 .map(|frame| frame.map(|result| result.map_err(Into::into))),
@@ -126,6 +165,7 @@ where
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Empty => true,
+            Kind::Full { bytes } => bytes.is_none(),
             Kind::Passthrough { inner } => inner.is_end_stream(),
             Kind::Stream { state, .. } => state.finished,
         }
@@ -134,18 +174,19 @@ where
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Empty => SizeHint::with_exact(0),
+            Kind::Full { bytes } => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |bytes| bytes.len() as u64))
+            }
             Kind::Passthrough { inner } => inner.size_hint(),
             Kind::Stream { .. } => SizeHint::default(),
         }
     }
 }
 
+type Polled = Poll<Option<Result<Frame<Bytes>, BoxError>>>;
+
 impl StreamState {
-    fn poll_stream<B>(
-        &mut self,
-        inner: Pin<&mut B>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>>
+    fn poll_stream<B>(&mut self, inner: Pin<&mut B>, cx: &mut Context<'_>) -> Polled
     where
         B: Body<Data = Bytes>,
         B::Error: Into<BoxError>,
@@ -155,8 +196,15 @@ impl StreamState {
         }
         if let Some(prelude) = self.prelude.take() {
             // Our own line: it neither starts nor ends an event of the inner stream.
-            self.touch();
-            return Poll::Ready(Some(Ok(Frame::data(prelude))));
+            return Poll::Ready(Some(Ok(self.own_frame(prelude))));
+        }
+        if self.closing.is_none() && self.shutdown_signalled(cx) {
+            self.begin_closing(DisconnectReason::Shutdown);
+        }
+        if let Some(reason) = self.closing {
+            if self.tracker.at_boundary() {
+                return self.end(reason);
+            }
         }
         match inner.poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
@@ -167,60 +215,153 @@ impl StreamState {
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(error))) => {
-                self.finished = true;
+                self.finish(DisconnectReason::Error);
                 // Mid-event, the only safe end is the end of the stream: clients discard an
                 // event no blank line closed. At a boundary, say what happened.
                 if !self.tracker.at_boundary() {
                     return Poll::Ready(None);
                 }
                 let event = (self.config.on_error)(&error.into());
-                Poll::Ready(Some(Ok(Frame::data(event.encode()))))
+                Poll::Ready(Some(Ok(self.own_frame(event.encode()))))
             }
             Poll::Ready(None) => {
-                self.finished = true;
+                let reason = self.context.inner_end.as_ref().and_then(EndReason::get);
+                self.finish(reason.unwrap_or(DisconnectReason::Completed));
                 Poll::Ready(None)
             }
-            Poll::Pending => self.poll_heartbeat(cx),
+            Poll::Pending => self.poll_timer(cx),
         }
+    }
+
+    fn shutdown_signalled(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(signal) = &mut self.shutdown else {
+            return false;
+        };
+        if signal.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.shutdown = None;
+        true
+    }
+
+    /// From now on the stream ends at its next event boundary, or when the grace period
+    /// is over, whichever comes first.
+    fn begin_closing(&mut self, reason: DisconnectReason) {
+        self.closing = Some(reason);
+        if let (Some(timer), Some(shutdown)) = (&mut self.timer, &self.config.shutdown) {
+            timer.set_grace_end(Instant::now() + shutdown.grace);
+        }
+    }
+
+    /// Ends the stream at an event boundary: after the final event for a shutdown.
+    fn end(&mut self, reason: DisconnectReason) -> Polled {
+        self.finish(reason);
+        match (reason, &self.config.shutdown) {
+            (DisconnectReason::Shutdown, Some(shutdown)) => {
+                let event = match &shutdown.final_event {
+                    Some(make_event) => make_event(),
+                    None => default_shutdown_event(&self.config),
+                };
+                let event = event.encode();
+                Poll::Ready(Some(Ok(self.own_frame(event))))
+            }
+            _ => Poll::Ready(None),
+        }
+    }
+
+    fn finish(&mut self, reason: DisconnectReason) {
+        self.finished = true;
+        self.reason.get_or_insert(reason);
     }
 
     /// A frame of the inner stream: where its events stand, and when it was written.
     fn wrote(&mut self, data: Bytes) -> Frame<Bytes> {
         if !data.is_empty() {
             self.tracker.update(&data);
-            self.touch();
+            self.touch(data.len());
         }
         Frame::data(data)
     }
 
-    fn touch(&mut self) {
-        if let Some(heartbeat) = &mut self.heartbeat {
-            heartbeat.last_write = Instant::now();
+    /// A frame the layer writes itself.
+    fn own_frame(&mut self, data: Bytes) -> Frame<Bytes> {
+        self.touch(data.len());
+        Frame::data(data)
+    }
+
+    fn touch(&mut self, len: usize) {
+        self.bytes += len as u64;
+        self.config.metrics.bytes.increment(len as u64);
+        if let Some(timer) = &mut self.timer {
+            timer.wrote(Instant::now());
         }
     }
 
-    fn poll_heartbeat(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let Some(heartbeat) = &mut self.heartbeat else {
-            return Poll::Pending;
-        };
-        while heartbeat.sleep.as_mut().poll(cx).is_ready() {
-            let now = Instant::now();
-            let due = heartbeat.last_write + heartbeat.interval;
-            if now < due {
-                // Something was written since the timer was set: wait for the real deadline.
-                heartbeat.sleep.as_mut().reset(due);
-                continue;
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Polled {
+        loop {
+            let Some(timer) = &mut self.timer else {
+                return Poll::Pending;
+            };
+            match timer.poll(cx) {
+                Tick::Pending => return Poll::Pending,
+                Tick::GraceOver => {
+                    // No boundary came in time: end mid-event; clients discard the half.
+                    let reason = self.closing.unwrap_or(DisconnectReason::Shutdown);
+                    self.finish(reason);
+                    return Poll::Ready(None);
+                }
+                Tick::LifetimeOver => {
+                    if self.closing.is_none() {
+                        self.begin_closing(DisconnectReason::Lifetime);
+                    }
+                    if self.tracker.at_boundary() {
+                        return self.end(self.closing.unwrap_or(DisconnectReason::Lifetime));
+                    }
+                }
+                Tick::Heartbeat => {
+                    // Mid-line (only possible with a raw body) a comment would split the
+                    // line: skip this one, the timer tries again an interval later.
+                    if self.tracker.at_line_start() {
+                        self.config.metrics.heartbeats.increment(1);
+                        let comment = self.config.heartbeat_comment.clone();
+                        return Poll::Ready(Some(Ok(self.own_frame(comment))));
+                    }
+                    timer.wrote(Instant::now());
+                }
             }
-            heartbeat.sleep.as_mut().reset(now + heartbeat.interval);
-            if self.tracker.at_line_start() {
-                heartbeat.last_write = now;
-                return Poll::Ready(Some(Ok(Frame::data(self.config.heartbeat_comment.clone()))));
-            }
-            // Mid-line (only possible with a raw body): never split a line; try again later.
         }
-        Poll::Pending
+    }
+}
+
+impl Drop for StreamState {
+    fn drop(&mut self) {
+        let reason = self.reason.unwrap_or_else(|| {
+            let stalled = self.context.stalled.as_ref().is_some_and(Stalled::is_set);
+            if stalled {
+                DisconnectReason::Slow
+            } else {
+                DisconnectReason::ClientGone
+            }
+        });
+        let metrics = &self.config.metrics;
+        metrics.open.decrement(1.0);
+        metrics.disconnected(reason);
+        let open_for = self.opened.elapsed();
+        self.span.in_scope(|| {
+            tracing::debug!(
+                reason = reason.as_str(),
+                bytes = self.bytes,
+                ?open_for,
+                "stream ended"
+            );
+        });
+        if let Some(on_disconnect) = &self.config.on_disconnect {
+            on_disconnect(&Disconnect {
+                reason,
+                open_for,
+                bytes: self.bytes,
+                path: std::mem::take(&mut self.context.path),
+            });
+        }
     }
 }

@@ -8,9 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use tokio::sync::Semaphore;
 use tower::Layer;
 
 use crate::cors::SseCors;
+use crate::lifecycle::{Disconnect, Shutdown};
+use crate::metrics::StreamMetrics;
 use crate::service::SseService;
 use crate::{BoxError, Event};
 
@@ -19,6 +22,8 @@ use crate::{BoxError, Event};
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
 
 type ErrorEventFn = dyn Fn(&BoxError) -> Event + Send + Sync;
+type FinalEventFn = dyn Fn() -> Event + Send + Sync;
+type DisconnectFn = dyn Fn(&Disconnect) + Send + Sync;
 
 /// Adds the transport rules of Server-Sent Events to any tower service.
 ///
@@ -46,6 +51,13 @@ type ErrorEventFn = dyn Fn(&BoxError) -> Event + Send + Sync;
 /// | [`on_error`](Self::on_error) | `event: error` / `data: stream error`, then the end |
 /// | [`last_event_id_query`](Self::last_event_id_query) | off: only the header is read |
 /// | [`cors`](Self::cors) | off: no CORS headers, `OPTIONS` reaches the service |
+/// | [`shutdown`](Self::shutdown) | off: streams end only when their events do |
+/// | [`max_lifetime`](Self::max_lifetime) | none |
+/// | [`max_streams`](Self::max_streams) | no cap |
+/// | [`on_disconnect`](Self::on_disconnect) | none (metrics and `tracing` still see every end) |
+///
+/// Metrics go through the [`metrics`] facade (names in the crate's `metrics.rs`); install
+/// the recorder before building the layer. Each stream has a `tracing` span, `sse_stream`.
 #[derive(Clone)]
 pub struct SseLayer {
     pub(crate) config: Arc<Config>,
@@ -61,6 +73,26 @@ pub(crate) struct Config {
     pub(crate) retry_jitter: Duration,
     pub(crate) last_event_id_query: Option<Cow<'static, str>>,
     pub(crate) on_error: Arc<ErrorEventFn>,
+    pub(crate) shutdown: Option<ShutdownConfig>,
+    pub(crate) max_lifetime: Option<(Duration, Duration)>,
+    pub(crate) max_streams: Option<StreamCap>,
+    pub(crate) on_disconnect: Option<Arc<DisconnectFn>>,
+    pub(crate) metrics: StreamMetrics,
+}
+
+#[derive(Clone)]
+pub(crate) struct ShutdownConfig {
+    pub(crate) signal: Shutdown,
+    pub(crate) grace: Duration,
+    /// `None`: [`default_shutdown_event`].
+    pub(crate) final_event: Option<Arc<FinalEventFn>>,
+}
+
+/// The cap on concurrent streams; clones of a layer share it.
+#[derive(Clone)]
+pub(crate) struct StreamCap {
+    pub(crate) permits: Arc<Semaphore>,
+    pub(crate) retry_after: Duration,
 }
 
 impl Default for Config {
@@ -72,6 +104,11 @@ impl Default for Config {
             retry_jitter: Duration::ZERO,
             last_event_id_query: None,
             on_error: Arc::new(|_| default_error_event()),
+            shutdown: None,
+            max_lifetime: None,
+            max_streams: None,
+            on_disconnect: None,
+            metrics: StreamMetrics::new(),
         }
     }
 }
@@ -96,19 +133,41 @@ impl Config {
             return Bytes::from_static(b":\n");
         };
         let jitter_ms = self.retry_jitter.as_millis();
-        let retry_ms = retry.as_millis()
-            + if jitter_ms == 0 {
-                0
-            } else {
-                // RandomState is seeded randomly per instance: jitter without a rand crate.
-                u128::from(RandomState::new().build_hasher().finish()) % (jitter_ms + 1)
-            };
+        let retry_ms = retry.as_millis() + random_up_to(jitter_ms);
         let mut buf = BytesMut::with_capacity(32);
         buf.extend_from_slice(b"retry: ");
         crate::encode::write_decimal(&mut buf, retry_ms);
         buf.put_u8(b'\n');
         buf.freeze()
     }
+
+    /// How long this stream may live: the maximum lifetime plus its random jitter.
+    pub(crate) fn lifetime(&self) -> Option<Duration> {
+        let (life, jitter) = self.max_lifetime?;
+        let extra = random_up_to(jitter.as_millis());
+        Some(life + Duration::from_millis(u64::try_from(extra).unwrap_or(u64::MAX)))
+    }
+}
+
+/// A random number in `0..=max`. RandomState is seeded randomly per instance: jitter
+/// without a rand crate.
+fn random_up_to(max: u128) -> u128 {
+    if max == 0 {
+        return 0;
+    }
+    u128::from(RandomState::new().build_hasher().finish()) % (max + 1)
+}
+
+/// The default final event of a shutdown: `event: shutdown`, a `retry:` hint (the layer's
+/// retry, else 5 s, plus its jitter) and `data: {"reason":"shutdown"}`.
+pub(crate) fn default_shutdown_event(config: &Config) -> Event {
+    let retry = config.retry.unwrap_or(Duration::from_secs(5));
+    let jitter = random_up_to(config.retry_jitter.as_millis());
+    Event::new()
+        .event("shutdown")
+        .expect("a static, valid event type")
+        .retry(retry + Duration::from_millis(u64::try_from(jitter).unwrap_or(0)))
+        .data(r#"{"reason":"shutdown"}"#)
 }
 
 impl fmt::Debug for SseLayer {
@@ -119,6 +178,11 @@ impl fmt::Debug for SseLayer {
             .field("retry_jitter", &self.config.retry_jitter)
             .field("last_event_id_query", &self.config.last_event_id_query)
             .field("cors", &self.cors)
+            .field("max_lifetime", &self.config.max_lifetime)
+            .field(
+                "shutdown",
+                &self.config.shutdown.as_ref().map(|shutdown| shutdown.grace),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -244,6 +308,114 @@ impl SseLayer {
     /// ```
     pub fn cors(mut self, cors: SseCors) -> Self {
         self.cors = Some(cors);
+        self
+    }
+
+    /// Ends every stream when `signal` is triggered: each finishes the event it is
+    /// writing, sends a final event with a `retry:` hint (see
+    /// [`shutdown_event`](Self::shutdown_event)) and ends, within `grace` at most. A
+    /// stream that cannot reach an event boundary in time (a raw body stuck mid-event)
+    /// ends without the final event; clients discard the half event.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sse_layer::{lifecycle::Shutdown, SseLayer};
+    ///
+    /// let shutdown = Shutdown::new();
+    /// let layer = SseLayer::new().shutdown(shutdown.clone(), Duration::from_secs(5));
+    /// // hyper_util's GracefulShutdown (or axum's with_graceful_shutdown) then completes
+    /// // once `shutdown.trigger()` has run, instead of waiting for endless streams.
+    /// # let _ = layer;
+    /// ```
+    pub fn shutdown(mut self, signal: Shutdown, grace: Duration) -> Self {
+        let final_event = self
+            .config
+            .shutdown
+            .as_ref()
+            .and_then(|previous| previous.final_event.clone());
+        self.config_mut().shutdown = Some(ShutdownConfig {
+            signal,
+            grace,
+            final_event,
+        });
+        self
+    }
+
+    /// The final event of a shutdown (default: `event: shutdown`, `retry:` the layer's
+    /// retry or 5 s plus its jitter, `data: {"reason":"shutdown"}`). Give it a `retry`
+    /// so clients come back when the new instance is up. Only used with
+    /// [`shutdown`](Self::shutdown), which must come first.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sse_layer::{lifecycle::Shutdown, Event, SseLayer};
+    ///
+    /// let layer = SseLayer::new()
+    ///     .shutdown(Shutdown::new(), Duration::from_secs(5))
+    ///     .shutdown_event(|| Event::new().retry(Duration::from_secs(10)).data("bye"));
+    /// # let _ = layer;
+    /// ```
+    pub fn shutdown_event<F>(mut self, make_event: F) -> Self
+    where
+        F: Fn() -> Event + Send + Sync + 'static,
+    {
+        if let Some(shutdown) = &mut self.config_mut().shutdown {
+            shutdown.final_event = Some(Arc::new(make_event));
+        }
+        self
+    }
+
+    /// Ends each stream after `life` plus a random 0..=`jitter`, at an event boundary.
+    /// The client reconnects (resuming with `Last-Event-ID`), which spreads connections
+    /// across instances after a deploy and re-checks authentication now and then.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let layer = sse_layer::SseLayer::new()
+    ///     .max_lifetime(Duration::from_secs(30 * 60), Duration::from_secs(5 * 60));
+    /// # let _ = layer;
+    /// ```
+    pub fn max_lifetime(mut self, life: Duration, jitter: Duration) -> Self {
+        self.config_mut().max_lifetime = Some((life, jitter));
+        self
+    }
+
+    /// At most `streams` event streams open at once, across every service made from this
+    /// layer (and its clones). One more gets `503 Service Unavailable` with
+    /// `Retry-After: <retry_after in seconds>` instead of being accepted without limit.
+    ///
+    /// Native `EventSource` does not retry after a 503 (nor after any non-200); clients
+    /// built on fetch (fetch-event-source, most SDKs) read `Retry-After` and do.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let layer = sse_layer::SseLayer::new().max_streams(10_000, Duration::from_secs(5));
+    /// # let _ = layer;
+    /// ```
+    pub fn max_streams(mut self, streams: usize, retry_after: Duration) -> Self {
+        self.config_mut().max_streams = Some(StreamCap {
+            permits: Arc::new(Semaphore::new(streams.min(Semaphore::MAX_PERMITS))),
+            retry_after,
+        });
+        self
+    }
+
+    /// Called once for every stream that ends, with why ([`Disconnect`]).
+    ///
+    /// ```
+    /// use sse_layer::{lifecycle::DisconnectReason, SseLayer};
+    /// let layer = SseLayer::new().on_disconnect(|disconnect| {
+    ///     if disconnect.reason == DisconnectReason::Slow {
+    ///         eprintln!("{} was too slow after {:?}", disconnect.path, disconnect.open_for);
+    ///     }
+    /// });
+    /// # let _ = layer;
+    /// ```
+    pub fn on_disconnect<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Disconnect) + Send + Sync + 'static,
+    {
+        self.config_mut().on_disconnect = Some(Arc::new(hook));
         self
     }
 }

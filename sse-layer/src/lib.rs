@@ -27,8 +27,11 @@
 //! `200 text/event-stream` response (axum's own `Sse` included).
 //!
 //! Where things live: the wire format in [`Event`] and `encode.rs`; the body with the
-//! heartbeat in [`SseBody`]; headers in `headers.rs`; CORS in [`SseCors`]; resume in
-//! [`LastEventId`]; when clients come back in [`reconnect`].
+//! heartbeat in [`SseBody`] (its one timer in `timer.rs`); headers in `headers.rs`; CORS
+//! in [`SseCors`]; resume in [`LastEventId`]; when clients come back in [`reconnect`].
+//! Delivery: broadcasting in [`hub`], the replay log in [`replay`], shutdown, lifetime,
+//! write deadlines and disconnect reasons in [`lifecycle`], LLM stream conventions in
+//! [`llm`], metric names in `metrics.rs`.
 
 #![warn(missing_docs)]
 
@@ -38,11 +41,17 @@ mod cors;
 mod encode;
 mod event;
 mod headers;
+pub mod hub;
 mod last_event_id;
 mod layer;
+pub mod lifecycle;
+pub mod llm;
+mod metrics;
 pub mod reconnect;
+pub mod replay;
 mod service;
 mod stream;
+mod timer;
 
 pub use body::SseBody;
 pub use cors::{InvalidOrigin, SseCors};

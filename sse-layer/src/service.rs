@@ -13,11 +13,12 @@ use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 use tower_http::cors::Cors;
 
-use crate::body::SseBody;
+use crate::body::{SseBody, StreamContext};
 use crate::cors::SseCors;
 use crate::headers::{fix_stream_headers, is_event_stream};
 use crate::last_event_id::LastEventId;
-use crate::layer::Config;
+use crate::layer::{Config, StreamCap};
+use crate::lifecycle::{EndReason, Stalled};
 use crate::BoxError;
 
 /// The service [`SseLayer`](crate::SseLayer) makes. See the layer for what it does.
@@ -115,9 +116,13 @@ where
         if let Some(id) = LastEventId::from_request(&request, query) {
             request.extensions_mut().insert(id);
         }
+        let path = request.uri().path().to_owned();
+        let stalled = request.extensions().get::<Stalled>().cloned();
         CoreFuture {
             future: self.inner.call(request),
             config: Some(self.config.clone()),
+            path,
+            stalled,
         }
     }
 }
@@ -157,6 +162,8 @@ pin_project! {
         #[pin]
         future: F,
         config: Option<Arc<Config>>,
+        path: String,
+        stalled: Option<Stalled>,
     }
 }
 
@@ -170,12 +177,47 @@ where
         let this = self.project();
         let response = ready!(this.future.poll(cx))?;
         let config = this.config.take().expect("polled after completion");
-        Poll::Ready(Ok(if is_event_stream(&response) {
-            let (mut parts, body) = response.into_parts();
-            fix_stream_headers(&mut parts.headers);
-            Response::from_parts(parts, SseBody::stream(body, config))
-        } else {
-            response.map(SseBody::passthrough)
-        }))
+        if !is_event_stream(&response) {
+            return Poll::Ready(Ok(response.map(SseBody::passthrough)));
+        }
+        let permit = match &config.max_streams {
+            None => None,
+            Some(cap) => match cap.permits.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    // Dropping the response drops its stream (and whatever feeds it).
+                    config.metrics.rejected.increment(1);
+                    return Poll::Ready(Ok(too_many_streams(cap)));
+                }
+            },
+        };
+        let (mut parts, body) = response.into_parts();
+        fix_stream_headers(&mut parts.headers);
+        let context = StreamContext {
+            path: std::mem::take(this.path),
+            stalled: this.stalled.take(),
+            inner_end: parts.extensions.get::<EndReason>().cloned(),
+            permit,
+        };
+        Poll::Ready(Ok(Response::from_parts(
+            parts,
+            SseBody::stream(body, config, context),
+        )))
     }
+}
+
+/// The `503` of a full [`SseLayer::max_streams`](crate::SseLayer::max_streams).
+fn too_many_streams<B>(cap: &StreamCap) -> Response<SseBody<B>> {
+    let seconds = cap.retry_after.as_secs() + u64::from(cap.retry_after.subsec_nanos() > 0);
+    let mut response = Response::new(SseBody::full(Bytes::from_static(
+        b"too many open event streams; retry later\n",
+    )));
+    *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+    let headers = response.headers_mut();
+    headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
 }

@@ -20,7 +20,7 @@ use crate::{BoxError, Event};
 
 /// Ready events are gathered into one frame up to about this many bytes: a client that
 /// fell behind gets one write instead of many, and one busy stream cannot hog the task.
-const BATCH_BYTES: usize = 64 * 1024;
+pub(crate) const BATCH_BYTES: usize = 64 * 1024;
 
 /// An item an [`EventStream`] accepts: an [`Event`], or a `Result` of one.
 pub trait StreamItem {

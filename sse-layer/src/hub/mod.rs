@@ -1,0 +1,610 @@
+//! The broadcast [`Hub`]: publish an event once (encoded once, its bytes shared) to any
+//! number of subscribers, by topic, with a replay log for resume and a bounded queue per
+//! subscriber.
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use sse_layer::hub::{Hub, Subscribe};
+//! use sse_layer::{Event, SseLayer};
+//! use tower::{service_fn, Layer};
+//!
+//! let hub = Hub::new();
+//! let events = {
+//!     let hub = hub.clone();
+//!     // Each request subscribes; `resume_from` reads the Last-Event-ID the layer parsed.
+//!     service_fn(move |request: http::Request<()>| {
+//!         let subscription = hub.subscribe(Subscribe::topic("news").resume_from(&request));
+//!         async move { Ok::<_, Infallible>(subscription.into_response()) }
+//!     })
+//! };
+//! let service = SseLayer::new().layer(events);
+//! // Elsewhere, as things happen:
+//! hub.publish("news", Event::new().event("headline")?.data("SSE is easy"))?;
+//! # let _ = service;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Where things are: the queue and its [`Overflow`] policies in `queue.rs`; the stream a
+//! subscriber reads in [`Subscription`]; the log in [`replay`](crate::replay).
+
+mod queue;
+mod subscription;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use http::Request;
+
+pub use queue::{Overflow, QueueLimits};
+pub use subscription::Subscription;
+
+use crate::metrics::HubMetrics;
+use crate::replay::{MemoryLog, Position, Record, ReplayLog, ResetReason};
+use crate::{Event, LastEventId};
+use queue::{Pushed, Queue, QueueState};
+
+type Filter = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
+type ResetEventFn = dyn Fn(ResetReason) -> Event + Send + Sync;
+
+/// A broadcast hub. Cheap to clone: clones share everything.
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    limits: QueueLimits,
+    overflow: Overflow,
+    reset_event: Arc<ResetEventFn>,
+    metrics: HubMetrics,
+}
+
+struct State {
+    log: Box<dyn ReplayLog>,
+    /// Subscribers by topic; the keys are the interned topic names records share.
+    topics: HashMap<Arc<str>, Vec<Subscriber>>,
+    /// Subscribers to every topic.
+    everything: Vec<Subscriber>,
+}
+
+#[derive(Clone)]
+struct Subscriber {
+    queue: Arc<Queue>,
+    filter: Option<Filter>,
+}
+
+/// What [`Hub::publish`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Published {
+    /// The event's sequence number: its id on the wire, in decimal.
+    pub seq: u64,
+    /// How many subscribers it was queued for.
+    pub delivered: usize,
+}
+
+/// Why an event could not be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The event carries its own id. The hub gives ids (they are what resume uses), so it
+    /// refuses to overwrite one; put your own identifier in the data.
+    IdSet,
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::IdSet => f.write_str(
+                "the event already has an id; the hub assigns ids, so publish it without one",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("limits", &self.shared.limits)
+            .field("overflow", &self.shared.overflow)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hub {
+    /// A hub with the defaults: a [`MemoryLog`] of 1,000 events / 1 MiB, queues of 512
+    /// events / 512 KiB, and [`Overflow::Disconnect`].
+    ///
+    /// ```
+    /// let hub = sse_layer::hub::Hub::new();
+    /// assert_eq!(hub.subscribers(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Configures a hub.
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Overflow, QueueLimits};
+    /// use sse_layer::replay::MemoryLog;
+    ///
+    /// let hub = Hub::builder()
+    ///     .replay(MemoryLog::new(10_000, 8 << 20))
+    ///     .queue_limits(QueueLimits { events: 128, bytes: 128 * 1024 })
+    ///     .overflow(Overflow::DropOldest)
+    ///     .build();
+    /// # let _ = hub;
+    /// ```
+    pub fn builder() -> HubBuilder {
+        HubBuilder::default()
+    }
+
+    /// Publishes `event` to `topic`: it is encoded once, given the next id, kept in the
+    /// replay log and queued for every subscriber of the topic whose filter accepts it.
+    ///
+    /// # Errors
+    /// [`PublishError::IdSet`] when the event has an id of its own.
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Subscribe};
+    /// use sse_layer::Event;
+    ///
+    /// let hub = Hub::new();
+    /// let _reader = hub.subscribe(Subscribe::topic("scores"));
+    /// let published = hub.publish("scores", Event::new().data("1-0"))?;
+    /// assert_eq!((published.seq, published.delivered), (1, 1));
+    /// # Ok::<(), sse_layer::hub::PublishError>(())
+    /// ```
+    pub fn publish(&self, topic: &str, event: Event) -> Result<Published, PublishError> {
+        self.publish_record(topic, None, event)
+    }
+
+    /// As [`publish`](Self::publish), with a key for [`Overflow::CoalesceByKey`] (say, the
+    /// job whose progress this is) and for filters.
+    ///
+    /// # Errors
+    /// [`PublishError::IdSet`] when the event has an id of its own.
+    ///
+    /// ```
+    /// use sse_layer::hub::Hub;
+    /// use sse_layer::Event;
+    ///
+    /// let hub = Hub::new();
+    /// hub.publish_keyed("jobs", "job-7", Event::new().data("40%"))?;
+    /// assert_eq!(hub.newest().unwrap().key(), Some("job-7"));
+    /// # Ok::<(), sse_layer::hub::PublishError>(())
+    /// ```
+    pub fn publish_keyed(
+        &self,
+        topic: &str,
+        key: &str,
+        event: Event,
+    ) -> Result<Published, PublishError> {
+        self.publish_record(topic, Some(key), event)
+    }
+
+    fn publish_record(
+        &self,
+        topic: &str,
+        key: Option<&str>,
+        event: Event,
+    ) -> Result<Published, PublishError> {
+        if event.id_str().is_some() {
+            return Err(PublishError::IdSet);
+        }
+        let shared = &*self.shared;
+        let mut state = shared.lock();
+        let seq = state.log.last_seq() + 1;
+        let bytes = event
+            .id(seq.to_string())
+            .expect("a decimal id is valid")
+            .encode();
+        let topic = state
+            .topics
+            .get_key_value(topic)
+            .map_or_else(|| Arc::from(topic), |(interned, _)| interned.clone());
+        let record = Arc::new(Record {
+            seq,
+            topic,
+            key: key.map(Arc::from),
+            bytes,
+        });
+        state.log.append(record.clone());
+        let State {
+            topics, everything, ..
+        } = &mut *state;
+        let mut delivered = deliver(everything, &record, &shared.metrics);
+        if let Some(subscribers) = topics.get_mut(&record.topic) {
+            delivered += deliver(subscribers, &record, &shared.metrics);
+        }
+        shared.metrics.published.increment(1);
+        Ok(Published { seq, delivered })
+    }
+
+    /// A new subscriber: it gets, in order, a reset event or the replay its
+    /// `Last-Event-ID` asks for, then every event published from now on that its topics
+    /// and filter accept.
+    ///
+    /// Replay and live events meet without a gap or a duplicate: both are taken under the
+    /// hub's lock, the replay up to the newest event and the live events after it.
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Subscribe};
+    /// use sse_layer::Event;
+    ///
+    /// let hub = Hub::new();
+    /// for n in 1..=3 {
+    ///     hub.publish("t", Event::new().data(n.to_string())).unwrap();
+    /// }
+    /// // A client that has event 1 gets 2 and 3 first.
+    /// let subscription = hub.subscribe(Subscribe::new().last_event_id("1"));
+    /// assert_eq!(subscription.queued(), 2);
+    /// ```
+    pub fn subscribe(&self, options: Subscribe) -> Subscription {
+        let shared = &*self.shared;
+        let metrics = &shared.metrics;
+        let mut state = shared.lock();
+        let mut queued = QueueState::default();
+        if let Some(id) = &options.last_event_id {
+            let reset = match state.log.position(id) {
+                Position::After(seq) => {
+                    state.log.for_each_after(seq, &mut |record| {
+                        if options.accepts(record) {
+                            queued.replay.push_back(record.clone());
+                        }
+                    });
+                    metrics.replay_hit.increment(1);
+                    None
+                }
+                Position::Expired => {
+                    metrics.replay_expired.increment(1);
+                    Some(ResetReason::Expired)
+                }
+                Position::Unknown => {
+                    metrics.replay_unknown.increment(1);
+                    Some(ResetReason::Unknown)
+                }
+            };
+            if let Some(reason) = reset {
+                // The newest id moves the client's cursor to now, so that a reconnect
+                // after this does not ask for the same impossible resume again.
+                let cursor = state
+                    .log
+                    .newest()
+                    .map_or_else(String::new, |record| record.seq.to_string());
+                let event = (shared.reset_event)(reason)
+                    .id(cursor)
+                    .expect("a decimal or empty id is valid");
+                queued.first = Some(event.encode());
+            }
+        }
+        let queue = Arc::new(Queue::new(shared.limits, shared.overflow, queued));
+        let subscriber = Subscriber {
+            queue: queue.clone(),
+            filter: options.filter,
+        };
+        let topics: Vec<Arc<str>> = match options.topics {
+            None => {
+                state.everything.push(subscriber);
+                Vec::new()
+            }
+            Some(topics) => topics
+                .into_iter()
+                .map(|topic| {
+                    let (interned, subscribers) = match state.topics.get_key_value(&*topic) {
+                        Some((interned, _)) => {
+                            let interned = interned.clone();
+                            let subscribers = state.topics.get_mut(&interned).expect("present");
+                            (interned, subscribers)
+                        }
+                        None => {
+                            let interned: Arc<str> = Arc::from(topic);
+                            let subscribers = state.topics.entry(interned.clone()).or_default();
+                            (interned, subscribers)
+                        }
+                    };
+                    subscribers.push(subscriber.clone());
+                    interned
+                })
+                .collect(),
+        };
+        drop(state);
+        metrics.subscribers.increment(1.0);
+        Subscription::new(queue, self.shared.clone(), topics)
+    }
+
+    /// How many subscribers the hub delivers to now.
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Subscribe};
+    /// let hub = Hub::new();
+    /// let subscription = hub.subscribe(Subscribe::new());
+    /// assert_eq!(hub.subscribers(), 1);
+    /// drop(subscription);
+    /// assert_eq!(hub.subscribers(), 0);
+    /// ```
+    pub fn subscribers(&self) -> usize {
+        let state = self.shared.lock();
+        state.everything.len() + state.topics.values().map(Vec::len).sum::<usize>()
+    }
+
+    /// The newest event in the replay log.
+    ///
+    /// ```
+    /// assert!(sse_layer::hub::Hub::new().newest().is_none());
+    /// ```
+    pub fn newest(&self) -> Option<Arc<Record>> {
+        self.shared.lock().log.newest()
+    }
+}
+
+/// Queues `record` for every subscriber in `subscribers` that accepts it; drops the ones
+/// that were cut off. Returns how many got it.
+fn deliver(subscribers: &mut Vec<Subscriber>, record: &Arc<Record>, metrics: &HubMetrics) -> usize {
+    let mut delivered = 0;
+    let mut index = 0;
+    while index < subscribers.len() {
+        let subscriber = &subscribers[index];
+        if subscriber
+            .filter
+            .as_ref()
+            .is_some_and(|accepts| !accepts(record))
+        {
+            index += 1;
+            continue;
+        }
+        match subscriber.queue.push(record) {
+            Pushed::Queued => {}
+            Pushed::Dropped(count) => metrics.dropped_oldest.increment(count as u64),
+            Pushed::Coalesced => metrics.coalesced.increment(1),
+            Pushed::Disconnected => {
+                // It no longer receives anything; its stream ends once drained.
+                metrics.disconnected.increment(1);
+                subscribers.swap_remove(index);
+                continue;
+            }
+        }
+        delivered += 1;
+        index += 1;
+    }
+    delivered
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every change under this lock is completed before anything can panic, so a
+        // poisoned lock still guards consistent state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets a subscriber that went away.
+    fn unsubscribe(&self, queue: &Arc<Queue>, topics: &[Arc<str>]) {
+        let mut state = self.lock();
+        let remove = |subscribers: &mut Vec<Subscriber>| {
+            if let Some(index) = subscribers
+                .iter()
+                .position(|subscriber| Arc::ptr_eq(&subscriber.queue, queue))
+            {
+                subscribers.swap_remove(index);
+            }
+        };
+        if topics.is_empty() {
+            remove(&mut state.everything);
+        }
+        for topic in topics {
+            if let Some(subscribers) = state.topics.get_mut(topic) {
+                remove(subscribers);
+                if subscribers.is_empty() {
+                    state.topics.remove(topic);
+                }
+            }
+        }
+        drop(state);
+        self.metrics.subscribers.decrement(1.0);
+    }
+}
+
+/// Configures a [`Hub`]; see [`Hub::builder`].
+pub struct HubBuilder {
+    log: Option<Box<dyn ReplayLog>>,
+    limits: QueueLimits,
+    overflow: Overflow,
+    reset_event: Arc<ResetEventFn>,
+}
+
+impl Default for HubBuilder {
+    fn default() -> Self {
+        Self {
+            log: None,
+            limits: QueueLimits::default(),
+            overflow: Overflow::default(),
+            reset_event: Arc::new(default_reset_event),
+        }
+    }
+}
+
+fn default_reset_event(reason: ResetReason) -> Event {
+    let data = match reason {
+        ResetReason::Expired => r#"{"reason":"expired"}"#,
+        ResetReason::Unknown => r#"{"reason":"unknown"}"#,
+    };
+    Event::new()
+        .event("reset")
+        .expect("a static, valid event type")
+        .data(data)
+}
+
+impl fmt::Debug for HubBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HubBuilder")
+            .field("limits", &self.limits)
+            .field("overflow", &self.overflow)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HubBuilder {
+    /// The replay log (default: [`MemoryLog::default`]).
+    ///
+    /// ```
+    /// let hub = sse_layer::hub::Hub::builder()
+    ///     .replay(sse_layer::replay::MemoryLog::new(100, 64 * 1024))
+    ///     .build();
+    /// # let _ = hub;
+    /// ```
+    pub fn replay(mut self, log: impl ReplayLog) -> Self {
+        self.log = Some(Box::new(log));
+        self
+    }
+
+    /// Each subscriber's bounds (default: 512 events, 512 KiB).
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, QueueLimits};
+    /// let hub = Hub::builder().queue_limits(QueueLimits { events: 16, bytes: 4096 }).build();
+    /// # let _ = hub;
+    /// ```
+    pub fn queue_limits(mut self, limits: QueueLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// What a full queue does (default: [`Overflow::Disconnect`]).
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Overflow};
+    /// let hub = Hub::builder().overflow(Overflow::DropOldest).build();
+    /// # let _ = hub;
+    /// ```
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
+
+    /// The event that starts a stream whose `Last-Event-ID` cannot be resumed from
+    /// (default: `event: reset` with `data: {"reason":"expired"}` or
+    /// `{"reason":"unknown"}`). The hub sets its id to the newest event's, replacing any.
+    ///
+    /// ```
+    /// use sse_layer::hub::Hub;
+    /// use sse_layer::Event;
+    /// let hub = Hub::builder()
+    ///     .reset_event(|reason| Event::new().event("resync").unwrap().data(reason.as_str()))
+    ///     .build();
+    /// # let _ = hub;
+    /// ```
+    pub fn reset_event<F>(mut self, make_event: F) -> Self
+    where
+        F: Fn(ResetReason) -> Event + Send + Sync + 'static,
+    {
+        self.reset_event = Arc::new(make_event);
+        self
+    }
+
+    /// The hub.
+    pub fn build(self) -> Hub {
+        Hub {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    log: self.log.unwrap_or_else(|| Box::new(MemoryLog::default())),
+                    topics: HashMap::new(),
+                    everything: Vec::new(),
+                }),
+                limits: self.limits,
+                overflow: self.overflow,
+                reset_event: self.reset_event,
+                metrics: HubMetrics::new(),
+            }),
+        }
+    }
+}
+
+/// What a subscriber wants: its topics, a filter, and where to resume from.
+///
+/// ```
+/// use sse_layer::hub::Subscribe;
+///
+/// let options = Subscribe::topic("orders")
+///     .and_topic("refunds")
+///     .filter(|record| record.key() != Some("internal"))
+///     .last_event_id("42");
+/// # let _ = options;
+/// ```
+#[derive(Clone, Default)]
+pub struct Subscribe {
+    topics: Option<Vec<String>>,
+    filter: Option<Filter>,
+    last_event_id: Option<String>,
+}
+
+impl fmt::Debug for Subscribe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscribe")
+            .field("topics", &self.topics)
+            .field("filter", &self.filter.is_some())
+            .field("last_event_id", &self.last_event_id)
+            .finish()
+    }
+}
+
+impl Subscribe {
+    /// Every topic, from now on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One topic.
+    pub fn topic(topic: impl Into<String>) -> Self {
+        Self::new().and_topic(topic)
+    }
+
+    /// One more topic.
+    pub fn and_topic(mut self, topic: impl Into<String>) -> Self {
+        self.topics.get_or_insert_with(Vec::new).push(topic.into());
+        self
+    }
+
+    /// Only the events `accepts` says yes to (it sees the topic, the key and the bytes).
+    /// It runs on the publisher's thread for every event of the subscriber's topics, so
+    /// keep it quick.
+    pub fn filter<F>(mut self, accepts: F) -> Self
+    where
+        F: Fn(&Record) -> bool + Send + Sync + 'static,
+    {
+        self.filter = Some(Arc::new(accepts));
+        self
+    }
+
+    /// Resumes after this event id (a client's `Last-Event-ID`).
+    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = Some(id.into());
+        self
+    }
+
+    /// Resumes after the [`LastEventId`] that [`SseLayer`](crate::SseLayer) put in the
+    /// request's extensions, if there is one.
+    pub fn resume_from<B>(mut self, request: &Request<B>) -> Self {
+        if let Some(id) = request.extensions().get::<LastEventId>() {
+            self.last_event_id = Some(id.as_str().to_owned());
+        }
+        self
+    }
+
+    fn accepts(&self, record: &Record) -> bool {
+        let topic_matches = self.topics.as_ref().map_or(true, |topics| {
+            topics.iter().any(|topic| **topic == *record.topic)
+        });
+        topic_matches && self.filter.as_ref().map_or(true, |accepts| accepts(record))
+    }
+}

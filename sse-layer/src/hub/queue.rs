@@ -1,0 +1,194 @@
+//! One subscriber's queue: bounded by count and bytes, with the [`Overflow`] policy that
+//! decides what happens when it is full.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
+
+use bytes::Bytes;
+
+use crate::lifecycle::DisconnectReason;
+use crate::replay::Record;
+
+/// What a subscriber's queue does when the next event would exceed its bounds.
+///
+/// ```
+/// use sse_layer::hub::{Hub, Overflow};
+/// let hub = Hub::builder().overflow(Overflow::CoalesceByKey).build();
+/// # let _ = hub;
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Overflow {
+    /// End the subscriber's stream once it has sent what is queued (default). The client
+    /// reconnects with `Last-Event-ID` and catches up from the replay log, or gets a reset
+    /// event when it fell further behind than the log retains. No event is ever skipped
+    /// silently.
+    #[default]
+    Disconnect,
+    /// Drop the oldest queued events to make room. The client skips them, silently; for
+    /// feeds where only recent events matter.
+    DropOldest,
+    /// Replace the queued event published with the same key (see
+    /// [`Hub::publish_keyed`](super::Hub::publish_keyed)): the latest value wins, for
+    /// progress and state. The new event goes to the back, so ids stay in order. An event
+    /// with no key, or no queued event to replace, falls back to `Disconnect`.
+    CoalesceByKey,
+}
+
+/// A subscriber's bounds: how far behind it may fall before its [`Overflow`] policy acts.
+///
+/// Records are shared, so the bytes count what the subscriber is behind by rather than
+/// memory it owns; what it owns is about one pointer per queued event.
+///
+/// ```
+/// use sse_layer::hub::{Hub, QueueLimits};
+/// let hub = Hub::builder().queue_limits(QueueLimits { events: 64, bytes: 64 * 1024 }).build();
+/// # let _ = hub;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimits {
+    /// The most events queued for one subscriber.
+    pub events: usize,
+    /// The most bytes of encoded events queued for one subscriber. A single event larger
+    /// than this is still delivered, alone.
+    pub bytes: usize,
+}
+
+impl Default for QueueLimits {
+    /// 512 events, 512 KiB.
+    fn default() -> Self {
+        Self {
+            events: 512,
+            bytes: 512 * 1024,
+        }
+    }
+}
+
+/// What pushing one record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    Queued,
+    /// Queued, after dropping this many older events.
+    Dropped(usize),
+    /// Queued in place of a queued event with the same key.
+    Coalesced,
+    /// Not queued: the subscriber is cut off (or already was).
+    Disconnected,
+}
+
+pub(crate) struct Queue {
+    state: Mutex<QueueState>,
+    limits: QueueLimits,
+    overflow: Overflow,
+}
+
+#[derive(Default)]
+pub(crate) struct QueueState {
+    /// Sent before anything else: the reset event, when resume was impossible.
+    pub(crate) first: Option<Bytes>,
+    /// The replay, bounded by the log rather than by this queue.
+    pub(crate) replay: VecDeque<Arc<Record>>,
+    pub(crate) live: VecDeque<Arc<Record>>,
+    live_bytes: usize,
+    pub(crate) waker: Option<Waker>,
+    pub(crate) closed: Option<DisconnectReason>,
+}
+
+impl Queue {
+    pub(crate) fn new(limits: QueueLimits, overflow: Overflow, state: QueueState) -> Self {
+        Self {
+            state: Mutex::new(state),
+            limits,
+            overflow,
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // A panic elsewhere while holding the lock leaves the queue consistent (every
+        // change is a single push or pop), so carry on rather than spread the panic.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn push(&self, record: &Arc<Record>) -> Pushed {
+        let mut state = self.lock();
+        if state.closed.is_some() {
+            return Pushed::Disconnected;
+        }
+        let size = record.bytes.len();
+        let fits = |state: &QueueState| {
+            state.live.is_empty()
+                || (state.live.len() < self.limits.events
+                    && state.live_bytes + size <= self.limits.bytes)
+        };
+        let pushed = if fits(&state) {
+            Pushed::Queued
+        } else {
+            match self.overflow {
+                Overflow::Disconnect => Pushed::Disconnected,
+                Overflow::DropOldest => {
+                    let mut dropped = 0;
+                    while !fits(&state) {
+                        state.pop_live();
+                        dropped += 1;
+                    }
+                    Pushed::Dropped(dropped)
+                }
+                Overflow::CoalesceByKey => match state.position_of_key(record.key.as_deref()) {
+                    Some(index) => {
+                        let replaced = state.live.remove(index).expect("index in range");
+                        state.live_bytes -= replaced.bytes.len();
+                        if fits(&state) {
+                            Pushed::Coalesced
+                        } else {
+                            Pushed::Disconnected
+                        }
+                    }
+                    None => Pushed::Disconnected,
+                },
+            }
+        };
+        if pushed == Pushed::Disconnected {
+            state.closed = Some(DisconnectReason::Slow);
+        } else {
+            state.live_bytes += size;
+            state.live.push_back(record.clone());
+        }
+        if let Some(waker) = state.waker.take() {
+            drop(state);
+            waker.wake();
+        }
+        pushed
+    }
+
+    /// Ends the stream once what is queued has been sent.
+    pub(crate) fn close(&self, reason: DisconnectReason) {
+        let mut state = self.lock();
+        if state.closed.is_none() {
+            state.closed = Some(reason);
+        }
+        if let Some(waker) = state.waker.take() {
+            drop(state);
+            waker.wake();
+        }
+    }
+}
+
+impl QueueState {
+    pub(crate) fn pop_live(&mut self) -> Option<Arc<Record>> {
+        let record = self.live.pop_front()?;
+        self.live_bytes -= record.bytes.len();
+        Some(record)
+    }
+
+    /// How many events wait to be sent.
+    pub(crate) fn depth(&self) -> usize {
+        usize::from(self.first.is_some()) + self.replay.len() + self.live.len()
+    }
+
+    fn position_of_key(&self, key: Option<&str>) -> Option<usize> {
+        let key = key?;
+        self.live
+            .iter()
+            .position(|queued| queued.key.as_deref() == Some(key))
+    }
+}

@@ -1,0 +1,1 @@
+//! LLM stream conventions.

@@ -1,0 +1,180 @@
+//! [`MemoryLog`]: the default replay log, a ring bounded by count and by bytes.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::{parse_seq, Position, Record, ReplayLog};
+
+/// Keeps the newest events in memory, at most `max_events` of them and at most
+/// `max_bytes` of encoded events in all; older ones are dropped first.
+///
+/// ```
+/// use sse_layer::hub::Hub;
+/// use sse_layer::replay::MemoryLog;
+/// use sse_layer::Event;
+///
+/// // Keep the last 2 events for resume.
+/// let hub = Hub::builder().replay(MemoryLog::new(2, 1 << 20)).build();
+/// for n in 1..=3 {
+///     hub.publish("ticks", Event::new().data(n.to_string())).unwrap();
+/// }
+/// assert_eq!(hub.newest().unwrap().seq(), 3);
+/// ```
+#[derive(Debug)]
+pub struct MemoryLog {
+    records: VecDeque<Arc<Record>>,
+    bytes: usize,
+    max_events: usize,
+    max_bytes: usize,
+    last_seq: u64,
+    /// Every record up to this sequence number has been dropped.
+    evicted_through: u64,
+}
+
+impl MemoryLog {
+    /// The default bounds of a hub: 1,000 events and 1 MiB.
+    pub const DEFAULT_EVENTS: usize = 1000;
+    /// See [`DEFAULT_EVENTS`](Self::DEFAULT_EVENTS).
+    pub const DEFAULT_BYTES: usize = 1 << 20;
+
+    /// A log that keeps at most `max_events` events and `max_bytes` bytes of them.
+    pub fn new(max_events: usize, max_bytes: usize) -> Self {
+        Self {
+            records: VecDeque::new(),
+            bytes: 0,
+            max_events,
+            max_bytes,
+            last_seq: 0,
+            evicted_through: 0,
+        }
+    }
+
+    /// How many events are retained now.
+    ///
+    /// ```
+    /// assert_eq!(sse_layer::replay::MemoryLog::new(10, 1024).len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when no event is retained.
+    ///
+    /// ```
+    /// assert!(sse_layer::replay::MemoryLog::new(10, 1024).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The encoded size of the retained events.
+    ///
+    /// ```
+    /// assert_eq!(sse_layer::replay::MemoryLog::new(10, 1024).retained_bytes(), 0);
+    /// ```
+    pub fn retained_bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl Default for MemoryLog {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_EVENTS, Self::DEFAULT_BYTES)
+    }
+}
+
+impl ReplayLog for MemoryLog {
+    fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    fn append(&mut self, record: Arc<Record>) {
+        self.last_seq = record.seq;
+        self.bytes += record.bytes.len();
+        self.records.push_back(record);
+        while self.records.len() > self.max_events || self.bytes > self.max_bytes {
+            let Some(oldest) = self.records.pop_front() else {
+                break;
+            };
+            self.bytes -= oldest.bytes.len();
+            self.evicted_through = oldest.seq;
+        }
+    }
+
+    fn position(&self, last_event_id: &str) -> Position {
+        match parse_seq(last_event_id) {
+            Some(seq) if seq > self.last_seq => Position::Unknown,
+            Some(seq) if seq >= self.evicted_through => Position::After(seq),
+            Some(_) => Position::Expired,
+            None => Position::Unknown,
+        }
+    }
+
+    fn for_each_after(&self, seq: u64, visit: &mut dyn FnMut(&Arc<Record>)) {
+        let start = self.records.partition_point(|record| record.seq <= seq);
+        self.records.range(start..).for_each(visit);
+    }
+
+    fn newest(&self) -> Option<Arc<Record>> {
+        self.records.back().cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+
+    use super::*;
+
+    fn record(seq: u64, size: usize) -> Arc<Record> {
+        Arc::new(Record {
+            seq,
+            topic: Arc::from(""),
+            key: None,
+            bytes: Bytes::from(vec![b'x'; size]),
+        })
+    }
+
+    fn after(log: &MemoryLog, seq: u64) -> Vec<u64> {
+        let mut seqs = Vec::new();
+        log.for_each_after(seq, &mut |record| seqs.push(record.seq));
+        seqs
+    }
+
+    #[test]
+    fn bounded_by_count() {
+        let mut log = MemoryLog::new(3, usize::MAX);
+        (1..=5).for_each(|seq| log.append(record(seq, 10)));
+        assert_eq!(after(&log, 0), [3, 4, 5]);
+        assert_eq!(log.position("1"), Position::Expired);
+        // Event 3 is retained, so a client that has 2 misses nothing.
+        assert_eq!(log.position("2"), Position::After(2));
+        assert_eq!(after(&log, 2), [3, 4, 5]);
+        assert_eq!(log.position("5"), Position::After(5));
+        assert_eq!(after(&log, 5), [] as [u64; 0]);
+        assert_eq!(log.position("6"), Position::Unknown);
+        assert_eq!(log.position("banana"), Position::Unknown);
+    }
+
+    #[test]
+    fn bounded_by_bytes() {
+        let mut log = MemoryLog::new(usize::MAX, 25);
+        (1..=4).for_each(|seq| log.append(record(seq, 10)));
+        assert_eq!((log.len(), log.retained_bytes()), (2, 20));
+        assert_eq!(after(&log, 0), [3, 4]);
+        // One event bigger than the whole bound is not kept at all.
+        log.append(record(5, 30));
+        assert!(log.is_empty());
+        assert_eq!(log.position("4"), Position::Expired);
+        assert_eq!(log.position("5"), Position::After(5));
+    }
+
+    #[test]
+    fn empty_log() {
+        let log = MemoryLog::default();
+        assert_eq!(log.position("1"), Position::Unknown);
+        assert!(log.newest().is_none());
+    }
+}
