@@ -221,7 +221,8 @@ impl StreamState {
                 if !self.tracker.at_boundary() {
                     return Poll::Ready(None);
                 }
-                let event = (self.config.on_error)(&error.into());
+                // Never with an id: an error must not move the client's resume cursor.
+                let event = (self.config.on_error)(&error.into()).without_id();
                 Poll::Ready(Some(Ok(self.own_frame(event.encode()))))
             }
             Poll::Ready(None) => {

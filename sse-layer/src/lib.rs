@@ -45,6 +45,7 @@ pub mod hub;
 mod last_event_id;
 mod layer;
 pub mod lifecycle;
+#[cfg(feature = "json")]
 pub mod llm;
 mod metrics;
 pub mod reconnect;

@@ -8,7 +8,11 @@ mod app;
 use std::time::Duration;
 
 use clap::Parser;
+use sse_layer::lifecycle::Shutdown;
 use sse_layer::{SseCors, SseLayer};
+
+/// How long streams get to say goodbye once shutdown starts.
+const GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Parser)]
 #[command(about = "sse-layer demo server")]
@@ -27,9 +31,12 @@ struct Args {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    let shutdown = Shutdown::new();
     let mut layer = SseLayer::new()
         .heartbeat(Duration::from_millis(args.heartbeat_ms))
-        .retry(Duration::from_millis(1000));
+        .retry(Duration::from_millis(1000))
+        .shutdown(shutdown.clone(), GRACE)
+        .max_streams(20_000, Duration::from_secs(5));
     if let Some(origin) = &args.cors_origin {
         let cors = if origin == "*" {
             SseCors::any_origin()
@@ -55,8 +62,12 @@ async fn main() {
         .local_addr()
         .expect("a bound socket has an address");
     println!("listening on http://{addr}");
-    tokio::select! {
-        () = app::serve(listener, layer) => {}
-        _ = tokio::signal::ctrl_c() => eprintln!("shutting down"),
-    }
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("shutting down: every stream gets a final event");
+            signal.trigger();
+        }
+    });
+    app::serve_until(listener, layer, shutdown, GRACE).await;
 }

@@ -43,6 +43,8 @@ pub struct Subscription {
     topics: Vec<Arc<str>>,
     end: EndReason,
     done: bool,
+    /// Events left before the stream ends, when limited.
+    remaining: Option<u64>,
     events_sent: Counter,
 }
 
@@ -55,6 +57,7 @@ impl Subscription {
             topics,
             end: EndReason::default(),
             done: false,
+            remaining: None,
             events_sent,
         }
     }
@@ -74,6 +77,20 @@ impl Subscription {
         crate::headers::set_sse_headers(response.headers_mut());
         response.extensions_mut().insert(end);
         response
+    }
+
+    /// Ends the stream after `events` more events (the reset event and the replay count).
+    /// A client reconnects and resumes; handy for tests and for bounded polling.
+    ///
+    /// ```
+    /// use http_body::Body;
+    /// let subscription = sse_layer::hub::Hub::new().subscribe(Default::default()).limit(0);
+    /// assert!(subscription.is_end_stream());
+    /// ```
+    pub fn limit(mut self, events: u64) -> Self {
+        self.remaining = Some(events);
+        self.done = events == 0;
+        self
     }
 
     /// How many events wait to be sent (the reset event and the replay included).
@@ -146,9 +163,14 @@ impl Body for Subscription {
             return Poll::Pending;
         }
         self.hub.metrics.queue_depth.record(depth as f64);
-        let (frame, events) = take_batch(&mut state);
+        let max_events = self.remaining.unwrap_or(u64::MAX);
+        let (frame, events) = take_batch(&mut state, max_events);
         drop(state);
         self.events_sent.increment(events);
+        if let Some(remaining) = &mut self.remaining {
+            *remaining -= events;
+            self.done = *remaining == 0;
+        }
         Poll::Ready(Some(Ok(Frame::data(frame))))
     }
 
@@ -163,7 +185,7 @@ impl Body for Subscription {
 
 /// Takes what waits, in order, up to about [`BATCH_BYTES`]: one event as its shared bytes,
 /// several copied into one buffer so they go out in one write.
-fn take_batch(state: &mut QueueState) -> (Bytes, u64) {
+fn take_batch(state: &mut QueueState, max_events: u64) -> (Bytes, u64) {
     let mut next = || -> Option<Bytes> {
         if let Some(first) = state.first.take() {
             return Some(first);
@@ -175,14 +197,15 @@ fn take_batch(state: &mut QueueState) -> (Bytes, u64) {
     };
     let first = next().expect("the caller checked the queue is not empty");
     let mut events = 1;
-    let Some(second) = (first.len() < BATCH_BYTES).then(&mut next).flatten() else {
+    let room = first.len() < BATCH_BYTES && max_events > 1;
+    let Some(second) = room.then(&mut next).flatten() else {
         return (first, events);
     };
     let mut buf = BytesMut::with_capacity((first.len() + second.len()).max(BATCH_BYTES / 4));
     buf.extend_from_slice(&first);
     buf.extend_from_slice(&second);
     events += 1;
-    while buf.len() < BATCH_BYTES {
+    while buf.len() < BATCH_BYTES && events < max_events {
         let Some(bytes) = next() else { break };
         buf.extend_from_slice(&bytes);
         events += 1;

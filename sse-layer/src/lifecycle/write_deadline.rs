@@ -40,8 +40,8 @@ pin_project! {
         #[pin]
         io: T,
         timeout: Duration,
-        #[pin]
-        sleep: Sleep,
+        // Boxed so that the wrapper is `Unpin` whenever the I/O is, as hyper wants.
+        sleep: Pin<Box<Sleep>>,
         armed: bool,
         stalled: Stalled,
     }
@@ -70,7 +70,7 @@ impl<T> WriteDeadline<T> {
         Self {
             io,
             timeout,
-            sleep: tokio::time::sleep(timeout),
+            sleep: Box::pin(tokio::time::sleep(timeout)),
             armed: false,
             stalled: Stalled::default(),
         }
@@ -89,7 +89,7 @@ impl<T: AsyncWrite> WriteDeadline<T> {
         cx: &mut Context<'_>,
         op: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>,
     ) -> Poll<io::Result<R>> {
-        let mut this = self.project();
+        let this = self.project();
         match op(this.io, cx) {
             Poll::Ready(result) => {
                 *this.armed = false;
@@ -101,7 +101,7 @@ impl<T: AsyncWrite> WriteDeadline<T> {
                     let deadline = Instant::now() + *this.timeout;
                     this.sleep.as_mut().reset(deadline);
                 }
-                if this.sleep.poll(cx).is_ready() {
+                if this.sleep.as_mut().poll(cx).is_ready() {
                     this.stalled.0.store(true, Ordering::Relaxed);
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::TimedOut,

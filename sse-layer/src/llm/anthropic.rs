@@ -1,0 +1,121 @@
+//! [`Anthropic`]: the Messages streaming convention.
+
+use serde_json::json;
+
+use super::{json_event, Framer};
+use crate::{BoxError, Event};
+
+/// Frames text as Anthropic Messages stream events, each named and with a JSON `type`
+/// equal to its name:
+///
+/// `message_start`, `content_block_start`, `ping`, then one `content_block_delta` (a
+/// `text_delta`) per piece, then `content_block_stop`, `message_delta` (with the
+/// `stop_reason` and the output token count) and `message_stop`. A failure is
+/// `event: error` with `{"type":"error","error":{"type":"api_error","message":…}}`.
+///
+/// ```
+/// use sse_layer::llm::{Anthropic, Framer};
+///
+/// let mut messages = Anthropic::new("msg_1", "demo-model");
+/// let names: Vec<_> = messages.start().iter().map(|e| e.event_str().unwrap().to_owned()).collect();
+/// assert_eq!(names, ["message_start", "content_block_start", "ping"]);
+/// assert_eq!(messages.delta("Hi").event_str(), Some("content_block_delta"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Anthropic {
+    id: String,
+    model: String,
+    output_tokens: u64,
+    stop_reason: String,
+}
+
+impl Anthropic {
+    /// Events for the message with this id and model.
+    pub fn new(id: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            model: model.into(),
+            output_tokens: 0,
+            stop_reason: "end_turn".to_owned(),
+        }
+    }
+
+    /// The `stop_reason` of `message_delta` (default `end_turn`).
+    pub fn stop_reason(mut self, reason: impl Into<String>) -> Self {
+        self.stop_reason = reason.into();
+        self
+    }
+}
+
+impl Framer for Anthropic {
+    fn start(&mut self) -> Vec<Event> {
+        vec![
+            json_event(
+                Some("message_start"),
+                &json!({
+                    "type": "message_start",
+                    "message": {
+                        "id": self.id,
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [],
+                        "model": self.model,
+                        "stop_reason": null,
+                        "stop_sequence": null,
+                        "usage": { "input_tokens": 0, "output_tokens": 0 },
+                    }
+                }),
+            ),
+            json_event(
+                Some("content_block_start"),
+                &json!({
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": { "type": "text", "text": "" },
+                }),
+            ),
+            json_event(Some("ping"), &json!({ "type": "ping" })),
+        ]
+    }
+
+    fn delta(&mut self, text: &str) -> Event {
+        // One piece is counted as one token: the framer sees text, not the tokenizer.
+        self.output_tokens += 1;
+        json_event(
+            Some("content_block_delta"),
+            &json!({
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": { "type": "text_delta", "text": text },
+            }),
+        )
+    }
+
+    fn finish(&mut self) -> Vec<Event> {
+        vec![
+            json_event(
+                Some("content_block_stop"),
+                &json!({ "type": "content_block_stop", "index": 0 }),
+            ),
+            json_event(
+                Some("message_delta"),
+                &json!({
+                    "type": "message_delta",
+                    "delta": { "stop_reason": self.stop_reason, "stop_sequence": null },
+                    "usage": { "output_tokens": self.output_tokens },
+                }),
+            ),
+            json_event(Some("message_stop"), &json!({ "type": "message_stop" })),
+        ]
+    }
+
+    fn error(&mut self, error: &BoxError) -> Vec<Event> {
+        vec![json_event(
+            Some("error"),
+            &json!({
+                "type": "error",
+                "error": { "type": "api_error", "message": error.to_string() },
+            }),
+        )]
+    }
+}
