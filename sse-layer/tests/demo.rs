@@ -87,33 +87,72 @@ async fn the_checker_passes_the_demo_over_http1_and_h2c() {
     }
 }
 
+fn ids(transcript: &sse_conformance::Transcript) -> Vec<String> {
+    transcript
+        .analyze()
+        .events()
+        .map(|(_, e)| format!("{}:{}", e.event_type, e.last_event_id))
+        .collect()
+}
+
+fn numbers(transcript: &sse_conformance::Transcript) -> Vec<u64> {
+    transcript
+        .analyze()
+        .events()
+        .filter(|(_, e)| e.event_type == "tick")
+        .map(|(_, e)| e.last_event_id.parse().unwrap())
+        .collect()
+}
+
 #[tokio::test]
-async fn events_resume_after_a_numeric_id_and_start_fresh_otherwise() {
+async fn events_come_from_a_shared_ticker_and_resume_from_its_replay_log() {
     let base = start().await;
     let limits = Limits {
-        max_events: Some(2),
+        max_events: Some(3),
         ..quick()
     };
     let mut target = Target::get(&format!("{base}/events?interval_ms=10")).unwrap();
-    let ids = |t: &sse_conformance::Transcript| -> Vec<String> {
-        t.analyze()
-            .events()
-            .map(|(_, e)| format!("{}:{}", e.event_type, e.last_event_id))
-            .collect()
-    };
     let fresh = observe(&target, &limits, &mut |_| {}).await.unwrap();
-    assert_eq!(ids(&fresh), ["tick:1", "tick:2"]);
-    target
-        .headers
-        .push(("last-event-id".parse().unwrap(), "41".parse().unwrap()));
-    assert_eq!(
-        ids(&observe(&target, &limits, &mut |_| {}).await.unwrap()),
-        ["tick:42", "tick:43"]
+    let first = numbers(&fresh);
+    assert_eq!(first.len(), 3);
+    assert!(
+        first.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "{first:?}"
     );
+    let data: Vec<String> = fresh
+        .analyze()
+        .events()
+        .map(|(_, e)| e.data.clone())
+        .collect();
+    assert_eq!(data[0], format!("{{\"n\":{}}}", first[0]));
+
+    // Resume from the first one: the replay has the next ones, whatever was published since.
+    target.headers.push((
+        "last-event-id".parse().unwrap(),
+        first[0].to_string().parse().unwrap(),
+    ));
+    let resumed = observe(&target, &limits, &mut |_| {}).await.unwrap();
+    assert_eq!(
+        numbers(&resumed),
+        [first[0] + 1, first[0] + 2, first[0] + 3]
+    );
+
+    // An id the ticker never issued: a reset event moving the cursor to now, then ticks.
     target.headers[0].1 = "abc".parse().unwrap();
     let garbage = observe(&target, &limits, &mut |_| {}).await.unwrap();
     assert_eq!(garbage.status, 200);
-    assert_eq!(ids(&garbage), ["tick:1", "tick:2"]);
+    let seen = ids(&garbage);
+    let reset_at: u64 = seen[0]
+        .strip_prefix("reset:")
+        .expect("a reset event first")
+        .parse()
+        .unwrap();
+    assert!(reset_at >= first[2]);
+    assert_eq!(
+        numbers(&garbage)[0],
+        reset_at + 1,
+        "live ticks right after the cursor"
+    );
 
     let bad = request(&base, Method::GET, "/events?interval_ms=0", None, quick()).await;
     assert_eq!(bad.status, 400);
@@ -122,33 +161,32 @@ async fn events_resume_after_a_numeric_id_and_start_fresh_otherwise() {
 #[tokio::test]
 async fn close_after_ends_the_connection_and_stop_after_answers_204() {
     let base = start().await;
-    let mut target = Target::get(&format!(
-        "{base}/events?interval_ms=10&close_after=3&stop_after=5"
-    ))
-    .unwrap();
+    let mut target = Target::get(&format!("{base}/events?interval_ms=10&close_after=3")).unwrap();
     let first = observe(&target, &quick(), &mut |_| {}).await.unwrap();
     assert_eq!(first.end, sse_conformance::transcript::End::Eof);
-    let ids: Vec<String> = first
-        .analyze()
-        .events()
-        .map(|(_, e)| e.last_event_id.clone())
-        .collect();
-    assert_eq!(ids, ["1", "2", "3"]);
-    target
-        .headers
-        .push(("last-event-id".parse().unwrap(), "3".parse().unwrap()));
+    let got = numbers(&first);
+    assert_eq!(got.len(), 3);
+    target.headers.push((
+        "last-event-id".parse().unwrap(),
+        got[2].to_string().parse().unwrap(),
+    ));
     let second = observe(&target, &quick(), &mut |_| {}).await.unwrap();
-    let ids: Vec<String> = second
-        .analyze()
-        .events()
-        .map(|(_, e)| e.last_event_id.clone())
-        .collect();
-    assert_eq!(ids, ["4", "5", "6"], "resumes, then closes again");
-    target.headers[0].1 = "5".parse().unwrap();
-    let stopped = observe(&target, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(
+        numbers(&second),
+        [got[2] + 1, got[2] + 2, got[2] + 3],
+        "resumes, then closes again"
+    );
+    let stop = got[2] + 3;
+    let mut stopped =
+        Target::get(&format!("{base}/events?interval_ms=10&stop_after={stop}")).unwrap();
+    stopped.headers.push((
+        "last-event-id".parse().unwrap(),
+        stop.to_string().parse().unwrap(),
+    ));
+    let stopped = observe(&stopped, &quick(), &mut |_| {}).await.unwrap();
     assert_eq!(
         stopped.status, 204,
-        "the client has event 5: stop reconnecting"
+        "the client has event {stop}: stop reconnecting"
     );
 }
 
@@ -288,4 +326,125 @@ async fn the_page_and_the_rest() {
             .status,
         405
     );
+}
+
+fn chat_events(transcript: &sse_conformance::Transcript) -> Vec<(String, String)> {
+    transcript
+        .analyze()
+        .events()
+        .map(|(_, e)| (e.event_type.to_string(), e.data.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn chat_speaks_each_llm_convention_and_reports_failures_in_band() {
+    let base = start().await;
+    let chat = |body: &'static str| {
+        let base = base.clone();
+        async move { request(&base, Method::POST, "/chat", Some(body), quick()).await }
+    };
+    let openai = chat_events(&chat(r#"{"prompt":"hi","format":"openai-chat"}"#).await);
+    assert_eq!(openai.last().unwrap().1, "[DONE]");
+    let text: String = openai[1..openai.len() - 2]
+        .iter()
+        .map(|(_, data)| {
+            let chunk: serde_json::Value = serde_json::from_str(data).unwrap();
+            chunk["choices"][0]["delta"]["content"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(text.starts_with("You said: hi\n"), "{text}");
+
+    let responses = chat_events(&chat(r#"{"prompt":"hi","format":"openai-responses"}"#).await);
+    assert_eq!(responses.first().unwrap().0, "response.created");
+    assert_eq!(responses.last().unwrap().0, "response.completed");
+
+    let anthropic =
+        chat_events(&chat(r#"{"prompt":"hi","format":"anthropic","fail_after":2}"#).await);
+    assert_eq!(
+        anthropic
+            .iter()
+            .filter(|(name, _)| name == "content_block_delta")
+            .count(),
+        2
+    );
+    assert_eq!(
+        anthropic.last().unwrap().0,
+        "error",
+        "the failure, in band, after a 200"
+    );
+
+    let merged = chat_events(&chat(r#"{"prompt":"hi","coalesce_ms":60}"#).await);
+    assert!(
+        merged.len() < openai.len() - 3,
+        "fewer, larger events: {}",
+        merged.len()
+    );
+    assert_eq!(merged.last().unwrap().1, "[DONE]");
+
+    let unknown = chat(r#"{"prompt":"hi","format":"smoke-signals"}"#).await;
+    assert_eq!(unknown.status, 400);
+}
+
+/// Graceful shutdown over real sockets: 1,000 open streams all get the final event, and
+/// the server's graceful shutdown completes within the grace period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_with_1000_open_streams_completes_within_the_grace_period() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let grace = Duration::from_secs(5);
+    let shutdown = sse_layer::lifecycle::Shutdown::new();
+    let layer = SseLayer::new()
+        .retry(Duration::from_millis(1000))
+        .shutdown(shutdown.clone(), grace);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(app::serve_until(listener, layer, shutdown.clone(), grace));
+    let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel(1000);
+    let mut clients = Vec::new();
+    for _ in 0..1000 {
+        let opened_tx = opened_tx.clone();
+        clients.push(tokio::spawn(async move {
+            let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+            socket
+                .write_all(b"GET /events?interval_ms=3600000 HTTP/1.1\r\nhost: demo\r\n\r\n")
+                .await
+                .unwrap();
+            let mut received = Vec::new();
+            let mut buf = [0; 4096];
+            let mut told = false;
+            loop {
+                let n = socket.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                received.extend_from_slice(&buf[..n]);
+                if !told && received.windows(4).any(|w| w == b"\r\n\r\n") {
+                    told = true;
+                    opened_tx.send(()).await.unwrap();
+                }
+            }
+            String::from_utf8(received).unwrap()
+        }));
+    }
+    for _ in 0..1000 {
+        opened_rx.recv().await.unwrap();
+    }
+    let started = std::time::Instant::now();
+    shutdown.trigger();
+    tokio::time::timeout(grace, server)
+        .await
+        .expect("graceful shutdown completed within the grace period")
+        .unwrap();
+    assert!(started.elapsed() < grace);
+    for client in clients {
+        let text = client.await.unwrap();
+        assert!(
+            text.contains("event: shutdown\r\n") || text.contains("event: shutdown\n"),
+            "{text}"
+        );
+        assert!(text.contains("retry: 1000"), "{text}");
+    }
 }
