@@ -331,11 +331,12 @@ async fn an_error_event_never_moves_the_resume_cursor() {
     let items = sse_conformance::parser::parse_all(text.as_bytes()).unwrap();
     let last = items
         .iter()
+        .rev()
         .filter_map(|item| match item {
             sse_conformance::parser::Item::Event(event) => Some(event),
             _ => None,
         })
-        .last()
+        .next()
         .unwrap();
     assert_eq!(
         (last.event_type.as_ref(), last.last_event_id.as_str()),

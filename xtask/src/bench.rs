@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the criterion benchmarks (parse, encode), then events/s on the
 //! wire: the demo's `GET /bench` against the same endpoint on axum's `Sse`, one client
-//! over loopback, runs alternated, medians and the ratio printed.
+//! over loopback, runs alternated, medians and the ratio printed; idle connections; and
+//! fan-out through the hub against axum's `Sse` over a broadcast channel.
 
 use std::process::Command;
 
@@ -10,8 +11,16 @@ use crate::{cargo, run, start_demo};
 const WIRE_EVENTS: u64 = 1_000_000;
 const WIRE_RUNS: usize = 5;
 
-pub(crate) fn bench() -> i32 {
-    if !run(&cargo(), &["bench", "-p", "sse-bench"]) {
+pub(crate) fn bench(only: Option<&str>) -> i32 {
+    let only_fanout = match only {
+        None => false,
+        Some("fanout") => true,
+        Some(other) => {
+            eprintln!("xtask bench: unknown part {other:?}; the only one is `fanout`");
+            return 2;
+        }
+    };
+    if !only_fanout && !run(&cargo(), &["bench", "-p", "sse-bench"]) {
         return 1;
     }
     if !run(
@@ -33,6 +42,9 @@ pub(crate) fn bench() -> i32 {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let example =
         |name: &str| std::path::PathBuf::from(format!("{target}/release/examples/{name}"));
+    if only_fanout {
+        return if fanout(&example) { 0 } else { 1 };
+    }
     let Some((_demo, demo)) = start_demo(&example("demo"), "127.0.0.1:0", "http://localhost:5173")
     else {
         return 1;
@@ -73,8 +85,100 @@ pub(crate) fn bench() -> i32 {
             None => return 1,
         }
     }
-    eprintln!("xtask bench: done (parse, encode, wire, idle); fan-out is still to come (issue 5, needs the hub of issue 4)");
+    drop((_demo, _axum));
+    if !fanout(&example) {
+        return 1;
+    }
+    eprintln!("xtask bench: done (parse, encode, wire, idle, fan-out)");
     0
+}
+
+/// Subscriber counts for fan-out.
+const FANOUT_SIZES: [usize; 2] = [1_000, 10_000];
+const FANOUT_RUNS: usize = 3;
+
+/// One event to many subscribers: the hub behind `SseLayer` against axum's `Sse` over a
+/// `tokio::sync::broadcast` channel (the usual axum fan-out). First in process (the
+/// fan-out's own cost: publish to the moment the body hands the bytes to the server),
+/// then over loopback (publish to arrival at a client process on the same two cores).
+fn fanout(example: &dyn Fn(&str) -> std::path::PathBuf) -> bool {
+    let kinds = [("sse-layer `Hub`", "hub"), ("axum 0.8.9 `Sse` + broadcast", "axum")];
+    println!("\nfan-out in process: 100 events 20 ms apart, publish to hand-off, median of {FANOUT_RUNS} runs");
+    println!("| subscribers | server | p50 | p99 | longest publish |\n|---|---|---|---|---|");
+    for size in FANOUT_SIZES {
+        for (name, kind) in kinds {
+            let mut runs = Vec::new();
+            for _ in 0..FANOUT_RUNS {
+                let args = [kind.to_owned(), size.to_string(), "100".into(), "20".into()];
+                match fanout_result(&example("fanout_inprocess"), &args) {
+                    Some(fields) => runs.push(fields),
+                    None => return false,
+                }
+            }
+            let column = |index: usize| median(runs.iter().map(|fields| fields[index]).collect());
+            println!(
+                "| {size} | {name} | {:.2} ms | {:.2} ms | {:.2} ms |",
+                column(0) / 1e3,
+                column(1) / 1e3,
+                column(4) / 1e3
+            );
+        }
+    }
+
+    let Some((_hub, hub)) = start_server(&example("fanout_hub_server")) else {
+        return false;
+    };
+    let Some((_axum, axum)) = start_server(&example("axum_bench_server")) else {
+        return false;
+    };
+    println!("\nfan-out over loopback: latency with 20 events 250 ms apart; throughput with 100 events back to back; median of {FANOUT_RUNS} runs");
+    println!("| subscribers | server | p50 | p99 | deliveries/s (burst) |\n|---|---|---|---|---|");
+    for size in FANOUT_SIZES {
+        for ((name, _), base) in kinds.iter().zip([&hub, &axum]) {
+            let (mut latency, mut throughput) = (Vec::new(), Vec::new());
+            for _ in 0..FANOUT_RUNS {
+                let spaced = [base.clone(), size.to_string(), "20".into(), "250".into()];
+                let burst = [base.clone(), size.to_string(), "100".into(), "0".into()];
+                match (
+                    fanout_result(&example("fanout_clients"), &spaced),
+                    fanout_result(&example("fanout_clients"), &burst),
+                ) {
+                    (Some(spaced), Some(burst)) => {
+                        latency.push(spaced);
+                        throughput.push(burst[4]);
+                    }
+                    _ => return false,
+                }
+            }
+            let column = |index: usize| median(latency.iter().map(|fields| fields[index]).collect());
+            println!(
+                "| {size} | {name} | {:.1} ms | {:.1} ms | {:.2} M |",
+                column(0) / 1e3,
+                column(1) / 1e3,
+                median(throughput) / 1e6
+            );
+        }
+    }
+    true
+}
+
+/// Runs a fan-out program; its `result …` line as numbers, when every event arrived.
+fn fanout_result(program: &std::path::Path, args: &[String]) -> Option<Vec<f64>> {
+    let output = Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<f64> = text
+        .strip_prefix("result ")
+        .map(|rest| rest.split_whitespace().filter_map(|field| field.parse().ok()).collect())
+        .unwrap_or_default();
+    if fields.len() == 5 && fields[2] == fields[3] {
+        return Some(fields);
+    }
+    eprintln!(
+        "xtask bench: {} {args:?} failed: {text} {}",
+        program.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    None
 }
 
 const IDLE_CONNECTIONS: usize = 10_000;

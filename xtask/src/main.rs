@@ -5,7 +5,8 @@
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
 //! - `ci`: everything CI runs: fmt, clippy, all tests, docs, the demo end to end, and interop.
-//! - `bench`: the benchmarks against the peers (see BENCHMARKS.md).
+//! - `bench [fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
+//!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
 
 mod bench;
@@ -33,11 +34,11 @@ fn main() {
     let code = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("ci") => ci(),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::interop(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench | interop>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [fanout] | interop>"
             );
             2
         }

@@ -35,15 +35,67 @@ async fn idle() -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     )
 }
 
+/// `GET /fanout`: every event sent to the broadcast channel, the usual axum fan-out (a
+/// `tokio::sync::broadcast` receiver per client, each event encoded per client).
+async fn fanout(
+    axum::extract::State(sender): axum::extract::State<Fanout>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = sender.subscribe();
+    let events = stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(data) => return Some((Ok(Event::default().data(data.as_str())), receiver)),
+                // A lagging client skips (what broadcast does); the bench counts deliveries.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events)
+}
+
+type Fanout = tokio::sync::broadcast::Sender<std::sync::Arc<String>>;
+
+#[derive(serde::Deserialize)]
+struct Fire {
+    count: u64,
+    gap_ms: u64,
+}
+
+/// `GET /fire?count=C&gap_ms=G`: publishes C events, G ms apart, each holding the time it
+/// was published (ns since the Unix epoch), so clients can measure latency.
+async fn fire(
+    axum::extract::State(sender): axum::extract::State<Fanout>,
+    Query(fire): Query<Fire>,
+) -> &'static str {
+    tokio::spawn(async move {
+        for _ in 0..fire.count {
+            tokio::time::sleep(std::time::Duration::from_millis(fire.gap_ms)).await;
+            let _ = sender.send(std::sync::Arc::new(now_nanos().to_string()));
+        }
+    });
+    "firing\n"
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos())
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("listening on http://{}", listener.local_addr()?);
+    let (sender, _) = tokio::sync::broadcast::channel::<std::sync::Arc<String>>(1024);
     axum::serve(
         listener,
         axum::Router::new()
             .route("/bench", get(bench))
-            .route("/idle", get(idle)),
+            .route("/idle", get(idle))
+            .route("/fanout", get(fanout))
+            .route("/fire", get(fire))
+            .with_state(sender),
     )
     .await
 }

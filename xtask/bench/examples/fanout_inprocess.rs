@@ -1,0 +1,127 @@
+//! Fan-out without sockets: `fanout_inprocess hub|axum N EVENTS GAP_MS`. N tasks each poll
+//! the response body a server would write (the hub's subscription behind `SseLayer`, or
+//! axum's `Sse` over a `tokio::sync::broadcast` receiver); EVENTS events are published
+//! GAP_MS apart. Measures publish-to-handoff latency: from publish to the moment the
+//! body hands the event's bytes to the server, which is the fan-out's own cost, without
+//! the kernel and the clients. Prints
+//! `result P50_US P99_US DELIVERED EXPECTED LONGEST_PUBLISH_US`.
+
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::response::IntoResponse;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use sse_layer::hub::{Hub, Subscribe};
+use sse_layer::{Event, SseLayer};
+use tokio::time::Instant;
+use tower::{service_fn, Layer, ServiceExt};
+
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+fn since_epoch() -> u64 {
+    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
+/// Reads frames until `events` publish times were seen; returns their latencies in ns.
+async fn read<B>(mut body: B, events: usize) -> Vec<u64>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    let mut latencies = Vec::with_capacity(events);
+    while latencies.len() < events {
+        let Some(Ok(frame)) = body.frame().await else { break };
+        let now = since_epoch();
+        let Ok(data) = frame.into_data() else { continue };
+        for line in data.split(|&b| b == b'\n') {
+            if let Some(published) = line.strip_prefix(b"data: ") {
+                let published: u64 = std::str::from_utf8(published).unwrap().parse().unwrap();
+                latencies.push(now - published);
+            }
+        }
+    }
+    latencies
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let usage = "usage: fanout_inprocess hub|axum N EVENTS GAP_MS";
+    let mut args = std::env::args().skip(1);
+    let kind = args.next().ok_or(usage)?;
+    let count: usize = args.next().ok_or(usage)?.parse()?;
+    let events: usize = args.next().ok_or(usage)?.parse()?;
+    let gap = Duration::from_millis(args.next().ok_or(usage)?.parse()?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        since_epoch();
+        let mut readers = Vec::with_capacity(count);
+        let publish: Box<dyn Fn() + Send> = match kind.as_str() {
+            "hub" => {
+                let hub = Hub::new();
+                let service = SseLayer::new().layer(service_fn({
+                    let hub = hub.clone();
+                    move |_request: http::Request<()>| {
+                        let subscription = hub.subscribe(Subscribe::topic("bench"));
+                        async move { Ok::<_, Infallible>(subscription.into_response()) }
+                    }
+                }));
+                for _ in 0..count {
+                    let response = service.clone().oneshot(http::Request::new(())).await.unwrap();
+                    readers.push(tokio::spawn(read(response.into_body(), events)));
+                }
+                Box::new(move || {
+                    hub.publish("bench", Event::new().data(since_epoch().to_string())).unwrap();
+                })
+            }
+            "axum" => {
+                let (sender, _) = tokio::sync::broadcast::channel::<Arc<String>>(1024);
+                for _ in 0..count {
+                    let receiver = sender.subscribe();
+                    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+                        let data = receiver.recv().await.ok()?;
+                        Some((Ok::<_, Infallible>(axum::response::sse::Event::default().data(data.as_str())), receiver))
+                    });
+                    let body = axum::response::sse::Sse::new(stream).into_response().into_body();
+                    readers.push(tokio::spawn(read(body, events)));
+                }
+                Box::new(move || {
+                    let _ = sender.send(Arc::new(since_epoch().to_string()));
+                })
+            }
+            other => panic!("{usage}: unknown kind {other}"),
+        };
+        // Let every reader reach its first poll, then publish from a worker, as a server
+        // does (the block_on thread would be a third thread on two cores).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let longest = tokio::spawn(async move {
+            let mut longest = Duration::ZERO;
+            for _ in 0..events {
+                tokio::time::sleep(gap).await;
+                let started = Instant::now();
+                publish();
+                longest = longest.max(started.elapsed());
+            }
+            longest
+        })
+        .await
+        .unwrap();
+        let mut all = Vec::with_capacity(count * events);
+        for reader in readers {
+            all.extend(reader.await.unwrap());
+        }
+        all.sort_unstable();
+        let percentile = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
+        println!(
+            "result {:.0} {:.0} {} {} {:.0}",
+            percentile(0.50) as f64 / 1e3,
+            percentile(0.99) as f64 / 1e3,
+            all.len(),
+            count * events,
+            longest.as_secs_f64() * 1e6
+        );
+    });
+    Ok(())
+}
