@@ -62,5 +62,10 @@ pub use layer::{SseLayer, DEFAULT_HEARTBEAT};
 pub use service::{ResponseFuture, SseService};
 pub use stream::{EventStream, StreamItem};
 
+// The README's examples run as doctests, so they cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
+
 /// The error type of bodies and event streams: anything that is an error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

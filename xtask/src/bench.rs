@@ -12,15 +12,13 @@ const WIRE_EVENTS: u64 = 1_000_000;
 const WIRE_RUNS: usize = 5;
 
 pub(crate) fn bench(only: Option<&str>) -> i32 {
-    let only_fanout = match only {
-        None => false,
-        Some("fanout") => true,
-        Some(other) => {
-            eprintln!("xtask bench: unknown part {other:?}; the only one is `fanout`");
-            return 2;
-        }
-    };
-    if !only_fanout && !run(&cargo(), &["bench", "-p", "sse-bench"]) {
+    let part = |name: &str| only.is_none() || only == Some(name);
+    if let Some(other) = only.filter(|only| !["criterion", "wire", "idle", "fanout"].contains(only))
+    {
+        eprintln!("xtask bench: unknown part {other:?}: criterion, wire, idle or fanout");
+        return 2;
+    }
+    if part("criterion") && !run(&cargo(), &["bench", "-p", "sse-bench"]) {
         return 1;
     }
     if !run(
@@ -42,9 +40,6 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let example =
         |name: &str| std::path::PathBuf::from(format!("{target}/release/examples/{name}"));
-    if only_fanout {
-        return if fanout(&example) { 0 } else { 1 };
-    }
     let Some((_demo, demo)) = start_demo(&example("demo"), "127.0.0.1:0", "http://localhost:5173")
     else {
         return 1;
@@ -52,41 +47,31 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     let Some((_axum, axum)) = start_server(&example("axum_bench_server")) else {
         return 1;
     };
-    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    for _ in 0..WIRE_RUNS {
-        for (rates, base) in rates.iter_mut().zip([&demo, &axum]) {
-            match wire_run(&example("wire_client"), base) {
-                Some(rate) => rates.push(rate),
+    if part("wire") && !wire(&example, &demo, &axum) {
+        return 1;
+    }
+
+    // Idle connections: this machine allows 20,000 open files per process, so 10k.
+    if part("idle") {
+        println!("\nidle: {IDLE_CONNECTIONS} idle SSE connections (one event, then heartbeats every 15 s), held {IDLE_HOLD_SECS} s");
+        println!("| server | memory per connection | CPU per heartbeat | heartbeats seen |\n|---|---|---|---|");
+        let idle_demo = format!("{demo}/events?interval_ms=3600000");
+        let idle_axum = format!("{axum}/idle");
+        for (name, server, url) in [
+            ("sse-layer demo", &_demo, &idle_demo),
+            ("axum 0.8.9 `Sse` + KeepAlive", &_axum, &idle_axum),
+        ] {
+            match idle_run(&example("idle_clients"), server.0.id(), url) {
+                Some((bytes_per_connection, micros_per_heartbeat, heartbeats)) => println!(
+                    "| {name} | {:.1} KiB | {micros_per_heartbeat:.1} µs | {heartbeats} |",
+                    bytes_per_connection / 1024.0
+                ),
                 None => return 1,
             }
         }
     }
-    let [ours, theirs] = rates.map(median);
-    println!("\non the wire: {WIRE_EVENTS} events of 64 B data (id + event name), one HTTP/1.1 client over loopback, median of {WIRE_RUNS}");
-    println!("| server | events/s |\n|---|---|");
-    println!("| sse-layer demo `/bench` | {:.2} M |", ours / 1e6);
-    println!("| axum 0.8.9 `Sse` `/bench` | {:.2} M |", theirs / 1e6);
-    println!("ratio: {:.2}x", ours / theirs);
-
-    // Idle connections: this machine allows 20,000 open files per process, so 10k.
-    println!("\nidle: {IDLE_CONNECTIONS} idle SSE connections (one event, then heartbeats every 15 s), held {IDLE_HOLD_SECS} s");
-    println!("| server | memory per connection | CPU per heartbeat | heartbeats seen |\n|---|---|---|---|");
-    let idle_demo = format!("{demo}/events?interval_ms=3600000");
-    let idle_axum = format!("{axum}/idle");
-    for (name, server, url) in [
-        ("sse-layer demo", &_demo, &idle_demo),
-        ("axum 0.8.9 `Sse` + KeepAlive", &_axum, &idle_axum),
-    ] {
-        match idle_run(&example("idle_clients"), server.0.id(), url) {
-            Some((bytes_per_connection, micros_per_heartbeat, heartbeats)) => println!(
-                "| {name} | {:.1} KiB | {micros_per_heartbeat:.1} µs | {heartbeats} |",
-                bytes_per_connection / 1024.0
-            ),
-            None => return 1,
-        }
-    }
     drop((_demo, _axum));
-    if !fanout(&example) {
+    if part("fanout") && !fanout(&example) {
         return 1;
     }
     eprintln!("xtask bench: done (parse, encode, wire, idle, fan-out)");
@@ -102,7 +87,10 @@ const FANOUT_RUNS: usize = 3;
 /// fan-out's own cost: publish to the moment the body hands the bytes to the server),
 /// then over loopback (publish to arrival at a client process on the same two cores).
 fn fanout(example: &dyn Fn(&str) -> std::path::PathBuf) -> bool {
-    let kinds = [("sse-layer `Hub`", "hub"), ("axum 0.8.9 `Sse` + broadcast", "axum")];
+    let kinds = [
+        ("sse-layer `Hub`", "hub"),
+        ("axum 0.8.9 `Sse` + broadcast", "axum"),
+    ];
     println!("\nfan-out in process: 100 events 20 ms apart, publish to hand-off, median of {FANOUT_RUNS} runs");
     println!("| subscribers | server | p50 | p99 | longest publish |\n|---|---|---|---|---|");
     for size in FANOUT_SIZES {
@@ -150,7 +138,8 @@ fn fanout(example: &dyn Fn(&str) -> std::path::PathBuf) -> bool {
                     _ => return false,
                 }
             }
-            let column = |index: usize| median(latency.iter().map(|fields| fields[index]).collect());
+            let column =
+                |index: usize| median(latency.iter().map(|fields| fields[index]).collect());
             println!(
                 "| {size} | {name} | {:.1} ms | {:.1} ms | {:.2} M |",
                 column(0) / 1e3,
@@ -168,7 +157,11 @@ fn fanout_result(program: &std::path::Path, args: &[String]) -> Option<Vec<f64>>
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<f64> = text
         .strip_prefix("result ")
-        .map(|rest| rest.split_whitespace().filter_map(|field| field.parse().ok()).collect())
+        .map(|rest| {
+            rest.split_whitespace()
+                .filter_map(|field| field.parse().ok())
+                .collect()
+        })
         .unwrap_or_default();
     if fields.len() == 5 && fields[2] == fields[3] {
         return Some(fields);
@@ -179,6 +172,26 @@ fn fanout_result(program: &std::path::Path, args: &[String]) -> Option<Vec<f64>>
         String::from_utf8_lossy(&output.stderr)
     );
     None
+}
+
+/// Events/s on the wire: the demo's `/bench` against axum's, runs alternated.
+fn wire(example: &dyn Fn(&str) -> std::path::PathBuf, demo: &str, axum: &str) -> bool {
+    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..WIRE_RUNS {
+        for (rates, base) in rates.iter_mut().zip([demo, axum]) {
+            match wire_run(&example("wire_client"), base) {
+                Some(rate) => rates.push(rate),
+                None => return false,
+            }
+        }
+    }
+    let [ours, theirs] = rates.map(median);
+    println!("\non the wire: {WIRE_EVENTS} events of 64 B data (id + event name), one HTTP/1.1 client over loopback, median of {WIRE_RUNS}");
+    println!("| server | events/s |\n|---|---|");
+    println!("| sse-layer demo `/bench` | {:.2} M |", ours / 1e6);
+    println!("| axum 0.8.9 `Sse` `/bench` | {:.2} M |", theirs / 1e6);
+    println!("ratio: {:.2}x", ours / theirs);
+    true
 }
 
 const IDLE_CONNECTIONS: usize = 10_000;

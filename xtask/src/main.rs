@@ -5,7 +5,7 @@
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
 //! - `ci`: everything CI runs: fmt, clippy, all tests, docs, the demo end to end, and interop.
-//! - `bench [fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
+//! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
 //!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
 
@@ -38,7 +38,7 @@ fn main() {
         Some("interop") => interop::interop(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [fanout] | interop>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout] | interop>"
             );
             2
         }

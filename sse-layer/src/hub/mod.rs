@@ -324,7 +324,8 @@ impl Hub {
         Subscription::new(queue, self.shared.clone(), topics)
     }
 
-    /// How many subscribers the hub delivers to now.
+    /// How many subscribers the hub delivers to now: subscriptions cut off for being slow
+    /// no longer count, and one with several topics counts once per topic.
     ///
     /// ```
     /// use sse_layer::hub::{Hub, Subscribe};
@@ -576,8 +577,8 @@ impl Subscribe {
     }
 
     /// Only the events `accepts` says yes to (it sees the topic, the key and the bytes).
-    /// It runs on the publisher's thread for every event of the subscriber's topics, so
-    /// keep it quick.
+    /// It runs on the publisher's thread, under the hub's lock, for every event of the
+    /// subscriber's topics: keep it quick, and do not call the hub from it.
     pub fn filter<F>(mut self, accepts: F) -> Self
     where
         F: Fn(&Record) -> bool + Send + Sync + 'static,

@@ -40,8 +40,9 @@ pin_project! {
         #[pin]
         io: T,
         timeout: Duration,
-        // Boxed so that the wrapper is `Unpin` whenever the I/O is, as hyper wants.
-        sleep: Pin<Box<Sleep>>,
+        // Boxed so that the wrapper is `Unpin` whenever the I/O is, as hyper wants; made
+        // on the first blocked write (so `new` works outside a runtime), then reused.
+        sleep: Option<Pin<Box<Sleep>>>,
         armed: bool,
         stalled: Stalled,
     }
@@ -70,7 +71,7 @@ impl<T> WriteDeadline<T> {
         Self {
             io,
             timeout,
-            sleep: Box::pin(tokio::time::sleep(timeout)),
+            sleep: None,
             armed: false,
             stalled: Stalled::default(),
         }
@@ -96,12 +97,16 @@ impl<T: AsyncWrite> WriteDeadline<T> {
                 Poll::Ready(result)
             }
             Poll::Pending => {
+                let deadline = Instant::now() + *this.timeout;
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
                 if !*this.armed {
+                    // The first blocked attempt of this write starts the clock.
                     *this.armed = true;
-                    let deadline = Instant::now() + *this.timeout;
-                    this.sleep.as_mut().reset(deadline);
+                    sleep.as_mut().reset(deadline);
                 }
-                if this.sleep.as_mut().poll(cx).is_ready() {
+                if sleep.as_mut().poll(cx).is_ready() {
                     this.stalled.0.store(true, Ordering::Relaxed);
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::TimedOut,

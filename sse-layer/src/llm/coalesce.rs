@@ -17,7 +17,8 @@ pin_project! {
         buf: String,
         max_delay: Duration,
         max_bytes: usize,
-        flush_timer: Pin<Box<Sleep>>,
+        // Made on first use, so the stream can be built outside a runtime.
+        flush_timer: Option<Pin<Box<Sleep>>>,
         // An error that waits until the text before it has been flushed.
         error: Option<E>,
         done: bool,
@@ -53,7 +54,7 @@ where
         buf: String::new(),
         max_delay,
         max_bytes: max_bytes.max(1),
-        flush_timer: Box::pin(tokio::time::sleep(max_delay)),
+        flush_timer: None,
         error: None,
         done: false,
     }
@@ -79,7 +80,13 @@ where
                 Poll::Ready(Some(Ok(piece))) => {
                     if this.buf.is_empty() {
                         let flush_at = Instant::now() + *this.max_delay;
-                        this.flush_timer.as_mut().reset(flush_at);
+                        match this.flush_timer {
+                            Some(timer) => timer.as_mut().reset(flush_at),
+                            None => {
+                                *this.flush_timer =
+                                    Some(Box::pin(tokio::time::sleep_until(flush_at)))
+                            }
+                        }
                     }
                     this.buf.push_str(piece.as_ref());
                     if this.buf.len() >= *this.max_bytes {
@@ -96,7 +103,11 @@ where
                 }
                 Poll::Ready(None) => *this.done = true,
                 Poll::Pending => {
-                    if !this.buf.is_empty() && this.flush_timer.as_mut().poll(cx).is_ready() {
+                    let due = this
+                        .flush_timer
+                        .as_mut()
+                        .is_some_and(|timer| timer.as_mut().poll(cx).is_ready());
+                    if !this.buf.is_empty() && due {
                         return Poll::Ready(Some(Ok(std::mem::take(this.buf))));
                     }
                     return Poll::Pending;

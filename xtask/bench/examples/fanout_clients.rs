@@ -41,7 +41,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: usize = args.next().ok_or(usage)?.parse()?;
     let events: usize = args.next().ok_or(usage)?.parse()?;
     let gap_ms: u64 = args.next().ok_or(usage)?.parse()?;
-    let authority = base.authority().ok_or("BASE_URL without host")?.as_str().to_owned();
+    let authority = base
+        .authority()
+        .ok_or("BASE_URL without host")?
+        .as_str()
+        .to_owned();
 
     let connecting = Arc::new(Semaphore::new(256)); // stay under the listen backlog
     let ready = Arc::new(Barrier::new(count + 1));
@@ -56,23 +60,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             drop(permit);
             ready.wait().await;
             let mut latencies = Vec::with_capacity(events);
-            let Some(mut body) = body else { return latencies };
+            let Some(mut body) = body else {
+                return latencies;
+            };
             let mut pending = Vec::new();
             let deadline = tokio::time::Instant::now()
                 + Duration::from_millis(gap_ms * events as u64)
                 + Duration::from_secs(20);
             while latencies.len() < events {
-                let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, body.frame()).await else {
+                let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, body.frame()).await
+                else {
                     break;
                 };
                 let arrived = now_nanos();
-                let Ok(data) = frame.into_data() else { continue };
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
                 pending.extend_from_slice(&data);
                 // Whole lines only; the data of each event is its publish time.
-                let Some(last_newline) = pending.iter().rposition(|&b| b == b'\n') else { continue };
+                let Some(last_newline) = pending.iter().rposition(|&b| b == b'\n') else {
+                    continue;
+                };
                 for line in pending[..last_newline].split(|&b| b == b'\n') {
                     if let Some(published) = line.strip_prefix(b"data: ") {
-                        if let Some(published) = std::str::from_utf8(published).ok().and_then(|s| s.parse::<u128>().ok()) {
+                        if let Some(published) = std::str::from_utf8(published)
+                            .ok()
+                            .and_then(|s| s.parse::<u128>().ok())
+                        {
                             latencies.push(arrived.saturating_sub(published) as u64);
                         }
                     }
@@ -95,7 +109,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let elapsed_s = (now_nanos() - started) as f64 / 1e9;
     all.sort_unstable();
-    let percentile = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
+    let percentile = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
     println!(
         "result {:.0} {:.0} {} {} {:.0}",
         percentile(0.50) as f64 / 1e3,

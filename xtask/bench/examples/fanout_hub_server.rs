@@ -16,7 +16,10 @@ use tower::{service_fn, Layer};
 
 type Body = UnsyncBoxBody<Bytes, BoxError>;
 
-async fn route(hub: Hub, request: Request<hyper::body::Incoming>) -> Result<Response<Body>, Infallible> {
+async fn route(
+    hub: Hub,
+    request: Request<hyper::body::Incoming>,
+) -> Result<Response<Body>, Infallible> {
     Ok(match request.uri().path() {
         "/fanout" => hub
             .subscribe(Subscribe::topic("bench"))
@@ -37,9 +40,17 @@ async fn route(hub: Hub, request: Request<hyper::body::Incoming>) -> Result<Resp
                     let _ = hub.publish("bench", Event::new().data(now_nanos().to_string()));
                 }
             });
-            Response::new(Full::new(Bytes::from_static(b"firing\n")).map_err(|e| match e {}).boxed_unsync())
+            Response::new(
+                Full::new(Bytes::from_static(b"firing\n"))
+                    .map_err(|e| match e {})
+                    .boxed_unsync(),
+            )
         }
-        _ => Response::new(Full::new(Bytes::from_static(b"not found\n")).map_err(|e| match e {}).boxed_unsync()),
+        _ => Response::new(
+            Full::new(Bytes::from_static(b"not found\n"))
+                .map_err(|e| match e {})
+                .boxed_unsync(),
+        ),
     })
 }
 

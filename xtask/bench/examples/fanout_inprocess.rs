@@ -31,9 +31,13 @@ where
 {
     let mut latencies = Vec::with_capacity(events);
     while latencies.len() < events {
-        let Some(Ok(frame)) = body.frame().await else { break };
+        let Some(Ok(frame)) = body.frame().await else {
+            break;
+        };
         let now = since_epoch();
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         for line in data.split(|&b| b == b'\n') {
             if let Some(published) = line.strip_prefix(b"data: ") {
                 let published: u64 = std::str::from_utf8(published).unwrap().parse().unwrap();
@@ -69,22 +73,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }));
                 for _ in 0..count {
-                    let response = service.clone().oneshot(http::Request::new(())).await.unwrap();
+                    let response = service
+                        .clone()
+                        .oneshot(http::Request::new(()))
+                        .await
+                        .unwrap();
                     readers.push(tokio::spawn(read(response.into_body(), events)));
                 }
                 Box::new(move || {
-                    hub.publish("bench", Event::new().data(since_epoch().to_string())).unwrap();
+                    hub.publish("bench", Event::new().data(since_epoch().to_string()))
+                        .unwrap();
                 })
             }
             "axum" => {
                 let (sender, _) = tokio::sync::broadcast::channel::<Arc<String>>(1024);
                 for _ in 0..count {
                     let receiver = sender.subscribe();
-                    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-                        let data = receiver.recv().await.ok()?;
-                        Some((Ok::<_, Infallible>(axum::response::sse::Event::default().data(data.as_str())), receiver))
-                    });
-                    let body = axum::response::sse::Sse::new(stream).into_response().into_body();
+                    let stream =
+                        futures_util::stream::unfold(receiver, |mut receiver| async move {
+                            let data = receiver.recv().await.ok()?;
+                            Some((
+                                Ok::<_, Infallible>(
+                                    axum::response::sse::Event::default().data(data.as_str()),
+                                ),
+                                receiver,
+                            ))
+                        });
+                    let body = axum::response::sse::Sse::new(stream)
+                        .into_response()
+                        .into_body();
                     readers.push(tokio::spawn(read(body, events)));
                 }
                 Box::new(move || {
@@ -113,7 +130,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             all.extend(reader.await.unwrap());
         }
         all.sort_unstable();
-        let percentile = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
+        let percentile = |p: f64| {
+            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0)
+        };
         println!(
             "result {:.0} {:.0} {} {} {:.0}",
             percentile(0.50) as f64 / 1e3,
