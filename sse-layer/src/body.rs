@@ -185,6 +185,10 @@ where
 
 type Polled = Poll<Option<Result<Frame<Bytes>, BoxError>>>;
 
+/// How long a stream past its lifetime may take to reach an event boundary when no
+/// shutdown grace period is configured: a raw body stuck mid-event must still end.
+const CLOSING_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl StreamState {
     fn poll_stream<B>(&mut self, inner: Pin<&mut B>, cx: &mut Context<'_>) -> Polled
     where
@@ -249,8 +253,13 @@ impl StreamState {
     /// is over, whichever comes first.
     fn begin_closing(&mut self, reason: DisconnectReason) {
         self.closing = Some(reason);
-        if let (Some(timer), Some(shutdown)) = (&mut self.timer, &self.config.shutdown) {
-            timer.set_grace_end(Instant::now() + shutdown.grace);
+        let grace = self
+            .config
+            .shutdown
+            .as_ref()
+            .map_or(CLOSING_GRACE, |shutdown| shutdown.grace);
+        if let Some(timer) = &mut self.timer {
+            timer.set_grace_end(Instant::now() + grace);
         }
     }
 

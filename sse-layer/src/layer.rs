@@ -367,7 +367,9 @@ impl SseLayer {
 
     /// Ends each stream after `life` plus a random 0..=`jitter`, at an event boundary.
     /// The client reconnects (resuming with `Last-Event-ID`), which spreads connections
-    /// across instances after a deploy and re-checks authentication now and then.
+    /// across instances after a deploy and re-checks authentication now and then. A raw
+    /// body stuck in the middle of an event is ended anyway after the shutdown grace
+    /// period (10 s without [`shutdown`](Self::shutdown)); clients discard the half event.
     ///
     /// ```
     /// use std::time::Duration;

@@ -182,6 +182,22 @@ async fn the_lifetime_never_cuts_an_event_in_half() {
         .await
         .unwrap();
     assert_eq!(reader.await.unwrap(), ":\ndata: long\n\n");
+
+    // A producer stuck mid-event for good: the stream still ends, 10 s past the deadline.
+    let layer = SseLayer::new()
+        .no_heartbeat()
+        .max_lifetime(Duration::from_secs(10), Duration::ZERO);
+    let (sender, response) = raw_channel();
+    let response = call(layer, Request::new(()), response).await;
+    let started = tokio::time::Instant::now();
+    let reader = tokio::spawn(body_text(response.into_body()));
+    sender
+        .send(Ok(Frame::data(Bytes::from_static(b"data: stuck"))))
+        .await
+        .unwrap();
+    assert_eq!(reader.await.unwrap(), ":\ndata: stuck");
+    assert_eq!(started.elapsed(), Duration::from_secs(20));
+    drop(sender);
 }
 
 #[tokio::test(start_paused = true)]
