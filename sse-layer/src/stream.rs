@@ -69,6 +69,7 @@ pin_project! {
         buf: BytesMut,
         error: Option<BoxError>,
         done: bool,
+        events_sent: metrics::Counter,
     }
 }
 
@@ -84,6 +85,7 @@ where
             buf: BytesMut::new(),
             error: None,
             done: false,
+            events_sent: crate::metrics::events_sent(),
         }
     }
 
@@ -114,10 +116,14 @@ where
         if let Some(error) = this.error.take() {
             return Poll::Ready(Some(Err(error)));
         }
+        let mut events = 0;
         while !*this.done && this.buf.len() < BATCH_BYTES {
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(item)) => match item.into_event() {
-                    Ok(event) => write_event(&event, this.buf),
+                    Ok(event) => {
+                        write_event(&event, this.buf);
+                        events += 1;
+                    }
                     Err(error) => {
                         // Send what came before the error first; the error ends the body.
                         *this.error = Some(error.into());
@@ -128,6 +134,9 @@ where
                 Poll::Pending if this.buf.is_empty() => return Poll::Pending,
                 Poll::Pending => break,
             }
+        }
+        if events > 0 {
+            this.events_sent.increment(events);
         }
         if !this.buf.is_empty() {
             return Poll::Ready(Some(Ok(Frame::data(this.buf.split().freeze()))));

@@ -385,6 +385,16 @@ fn metrics_count_streams_heartbeats_disconnects_and_replays() {
                 body.frame().await.unwrap().unwrap();
             }
             drop(body);
+            // Events are counted where they are made: here, an EventStream of two.
+            let events =
+                futures_util::stream::iter([Event::new().data("a"), Event::new().data("b")]);
+            let response = call(
+                SseLayer::new(),
+                Request::new(()),
+                EventStream::new(events).into_response(),
+            )
+            .await;
+            body_text(response.into_body()).await;
         });
     });
     let counters: std::collections::HashMap<String, u64> = snapshotter
@@ -404,16 +414,19 @@ fn metrics_count_streams_heartbeats_disconnects_and_replays() {
         })
         .collect();
     let count = |name: &str| counters.get(name).copied().unwrap_or(0);
-    assert_eq!(count("sse_streams_opened_total{}"), 1, "{counters:#?}");
     assert_eq!(count("sse_heartbeats_total{}"), 2);
     assert_eq!(count("sse_disconnects_total{reason=client_gone}"), 1);
     assert_eq!(count("sse_hub_published_total{}"), 1);
+    assert_eq!(count("sse_events_sent_total{}"), 2);
+    assert_eq!(count("sse_streams_opened_total{}"), 2);
+    assert_eq!(count("sse_disconnects_total{reason=completed}"), 1);
     assert_eq!(count("sse_replay_total{outcome=hit}"), 1);
     assert_eq!(count("sse_replay_total{outcome=unknown}"), 1);
     assert_eq!(
         count("sse_stream_bytes_total{}"),
-        6,
-        "`:` + LF three times: the first byte, two heartbeats"
+        6 + 2 + 18,
+        "the subscription's first byte and two heartbeats (`:` + LF each), then the \
+         EventStream's first byte and `data: a` / `data: b` (9 bytes each)"
     );
 }
 

@@ -229,3 +229,53 @@ async fn snapshot_of_an_axum_handler_in_process() {
     --- end of stream
     "###);
 }
+
+/// axum's graceful shutdown waits for every open response; endless streams used to make it
+/// hang. With the layer's shutdown signal each stream sends its final event and ends, and
+/// `with_graceful_shutdown` completes.
+#[tokio::test]
+async fn axum_graceful_shutdown_completes_with_open_streams() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let shutdown = sse_layer::lifecycle::Shutdown::new();
+    let app = axum::Router::new()
+        .route(
+            "/events",
+            axum::routing::get(|| async {
+                EventStream::new(stream::pending::<Event>()).into_response()
+            }),
+        )
+        .layer(SseLayer::new().shutdown(shutdown.clone(), Duration::from_secs(2)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let signal = shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { signal.triggered().await })
+            .await
+    });
+    let mut clients = Vec::new();
+    for _ in 0..20 {
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        socket
+            .write_all(b"GET /events HTTP/1.1\r\nhost: test\r\n\r\n")
+            .await
+            .unwrap();
+        // The headers and the first byte: the stream is open.
+        let mut first = [0; 512];
+        let n = socket.read(&mut first).await.unwrap();
+        assert!(n > 0);
+        clients.push((socket, first[..n].to_vec()));
+    }
+    shutdown.trigger();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("axum's graceful shutdown completed")
+        .unwrap()
+        .unwrap();
+    for (mut socket, mut received) in clients {
+        socket.read_to_end(&mut received).await.unwrap();
+        let text = String::from_utf8(received).unwrap();
+        assert!(text.contains("event: shutdown\n"), "{text}");
+    }
+}
