@@ -32,6 +32,7 @@ mod subscription;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use http::Request;
@@ -39,6 +40,7 @@ use http::Request;
 pub use queue::{Overflow, QueueLimits};
 pub use subscription::Subscription;
 
+use crate::lifecycle::DisconnectReason;
 use crate::metrics::HubMetrics;
 use crate::replay::{MemoryLog, Position, Record, ReplayLog, ResetReason};
 use crate::{Event, LastEventId};
@@ -55,6 +57,11 @@ pub struct Hub {
 
 struct Shared {
     state: Mutex<State>,
+    /// Open subscriptions.
+    live: AtomicUsize,
+    /// Subscriptions dropped since the last sweep; their entries linger in the lists
+    /// until a publish meets them or a sweep clears them.
+    gone: AtomicUsize,
     limits: QueueLimits,
     overflow: Overflow,
     reset_event: Arc<ResetEventFn>,
@@ -294,34 +301,25 @@ impl Hub {
             queue: queue.clone(),
             filter: options.filter,
         };
-        let topics: Vec<Arc<str>> = match options.topics {
-            None => {
-                state.everything.push(subscriber);
-                Vec::new()
-            }
-            Some(topics) => topics
-                .into_iter()
-                .map(|topic| {
-                    let (interned, subscribers) = match state.topics.get_key_value(&*topic) {
-                        Some((interned, _)) => {
-                            let interned = interned.clone();
-                            let subscribers = state.topics.get_mut(&interned).expect("present");
-                            (interned, subscribers)
-                        }
+        match options.topics {
+            None => state.everything.push(subscriber),
+            Some(topics) => {
+                for topic in topics {
+                    match state.topics.get_mut(topic.as_str()) {
+                        Some(subscribers) => subscribers.push(subscriber.clone()),
                         None => {
-                            let interned: Arc<str> = Arc::from(topic);
-                            let subscribers = state.topics.entry(interned.clone()).or_default();
-                            (interned, subscribers)
+                            state
+                                .topics
+                                .insert(Arc::from(topic), vec![subscriber.clone()]);
                         }
-                    };
-                    subscribers.push(subscriber.clone());
-                    interned
-                })
-                .collect(),
-        };
+                    }
+                }
+            }
+        }
         drop(state);
+        shared.live.fetch_add(1, Ordering::Relaxed);
         metrics.subscribers.increment(1.0);
-        Subscription::new(queue, self.shared.clone(), topics)
+        Subscription::new(queue, self.shared.clone())
     }
 
     /// How many subscribers the hub delivers to now: subscriptions cut off for being slow
@@ -337,7 +335,11 @@ impl Hub {
     /// ```
     pub fn subscribers(&self) -> usize {
         let state = self.shared.lock();
-        state.everything.len() + state.topics.values().map(Vec::len).sum::<usize>()
+        std::iter::once(&state.everything)
+            .chain(state.topics.values())
+            .flatten()
+            .filter(|subscriber| !subscriber.queue.is_closed())
+            .count()
     }
 
     /// The newest event in the replay log.
@@ -375,6 +377,10 @@ fn deliver(subscribers: &mut Vec<Subscriber>, record: &Arc<Record>, metrics: &Hu
                 subscribers.swap_remove(index);
                 continue;
             }
+            Pushed::Closed => {
+                subscribers.swap_remove(index);
+                continue;
+            }
         }
         delivered += 1;
         index += 1;
@@ -389,30 +395,30 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Forgets a subscriber that went away.
-    fn unsubscribe(&self, queue: &Arc<Queue>, topics: &[Arc<str>]) {
-        let mut state = self.lock();
-        let remove = |subscribers: &mut Vec<Subscriber>| {
-            if let Some(index) = subscribers
-                .iter()
-                .position(|subscriber| Arc::ptr_eq(&subscriber.queue, queue))
-            {
-                subscribers.swap_remove(index);
-            }
-        };
-        if topics.is_empty() {
-            remove(&mut state.everything);
-        }
-        for topic in topics {
-            if let Some(subscribers) = state.topics.get_mut(topic) {
-                remove(subscribers);
-                if subscribers.is_empty() {
-                    state.topics.remove(topic);
-                }
-            }
-        }
-        drop(state);
+    /// Forgets a subscription that went away: its queue is closed at once (publishing
+    /// skips it from then on), and its entries leave the lists at the next publish to
+    /// them or at a sweep. Sweeps are amortised: one pass over the lists once as many
+    /// subscriptions have gone as are open (64 at least), so a disconnect costs O(1) and
+    /// never waits for the hub's lock, and dead entries never outnumber live ones by much.
+    fn forget(&self, queue: &Queue) {
+        queue.close(DisconnectReason::ClientGone);
         self.metrics.subscribers.decrement(1.0);
+        let live = self.live.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+        let gone = self.gone.fetch_add(1, Ordering::Relaxed) + 1;
+        if gone >= live.max(64) {
+            self.sweep();
+        }
+    }
+
+    fn sweep(&self) {
+        let mut state = self.lock();
+        self.gone.store(0, Ordering::Relaxed);
+        let open = |subscriber: &Subscriber| !subscriber.queue.is_closed();
+        state.everything.retain(open);
+        state.topics.retain(|_, subscribers| {
+            subscribers.retain(open);
+            !subscribers.is_empty()
+        });
     }
 }
 
@@ -517,6 +523,8 @@ impl HubBuilder {
     pub fn build(self) -> Hub {
         Hub {
             shared: Arc::new(Shared {
+                live: AtomicUsize::new(0),
+                gone: AtomicUsize::new(0),
                 state: Mutex::new(State {
                     log: self.log.unwrap_or_else(|| Box::new(MemoryLog::default())),
                     topics: HashMap::new(),
@@ -607,5 +615,35 @@ impl Subscribe {
             topics.iter().any(|topic| **topic == *record.topic)
         });
         topic_matches && self.filter.as_ref().map_or(true, |accepts| accepts(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(hub: &Hub) -> usize {
+        let state = hub.shared.lock();
+        state.everything.len() + state.topics.values().map(Vec::len).sum::<usize>()
+    }
+
+    #[test]
+    fn dropped_subscriptions_are_swept_without_a_publish() {
+        let hub = Hub::new();
+        let keep: Vec<_> = (0..100)
+            .map(|_| hub.subscribe(Subscribe::topic("t")))
+            .collect();
+        let churn: Vec<_> = (0..1000)
+            .map(|n| hub.subscribe(Subscribe::topic(format!("t{}", n % 3)).and_topic("t")))
+            .collect();
+        drop(churn);
+        // Dead entries never outnumber the open ones (plus a small floor).
+        assert!(entries(&hub) <= 100 + 2 * 64, "{}", entries(&hub));
+        assert_eq!(hub.subscribers(), 100);
+        drop(keep);
+        assert!(entries(&hub) <= 2 * 64, "{}", entries(&hub));
+        // A publish clears what is left in its topic.
+        hub.publish("t", Event::new().data("x")).unwrap();
+        assert_eq!(hub.shared.lock().topics.get("t").map_or(0, Vec::len), 0);
     }
 }

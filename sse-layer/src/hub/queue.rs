@@ -2,6 +2,7 @@
 //! decides what happens when it is full.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
@@ -72,12 +73,16 @@ pub(crate) enum Pushed {
     Dropped(usize),
     /// Queued in place of a queued event with the same key.
     Coalesced,
-    /// Not queued: the subscriber is cut off (or already was).
+    /// Not queued: this event overflowed the queue, and the subscriber is cut off.
     Disconnected,
+    /// Not queued: the subscriber had already ended (cut off, or gone).
+    Closed,
 }
 
 pub(crate) struct Queue {
     state: Mutex<QueueState>,
+    /// Mirrors `state.closed.is_some()`, readable without the lock.
+    closed: AtomicBool,
     limits: QueueLimits,
     overflow: Overflow,
 }
@@ -98,6 +103,7 @@ impl Queue {
     pub(crate) fn new(limits: QueueLimits, overflow: Overflow, state: QueueState) -> Self {
         Self {
             state: Mutex::new(state),
+            closed: AtomicBool::new(false),
             limits,
             overflow,
         }
@@ -112,7 +118,7 @@ impl Queue {
     pub(crate) fn push(&self, record: &Arc<Record>) -> Pushed {
         let mut state = self.lock();
         if state.closed.is_some() {
-            return Pushed::Disconnected;
+            return Pushed::Closed;
         }
         let size = record.bytes.len();
         let fits = |state: &QueueState| {
@@ -149,6 +155,7 @@ impl Queue {
         };
         if pushed == Pushed::Disconnected {
             state.closed = Some(DisconnectReason::Slow);
+            self.closed.store(true, Ordering::Release);
         } else {
             state.live_bytes += size;
             state.live.push_back(record.clone());
@@ -165,11 +172,19 @@ impl Queue {
         let mut state = self.lock();
         if state.closed.is_none() {
             state.closed = Some(reason);
+            self.closed.store(true, Ordering::Release);
         }
         if let Some(waker) = state.waker.take() {
             drop(state);
             waker.wake();
         }
+    }
+}
+
+impl Queue {
+    /// True once the stream is ending: nothing more will be queued.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::BoxError;
 ///
 /// When it is behind, everything queued (up to 64 KiB) goes out in one frame; a single
 /// waiting event goes out as the shared bytes themselves, without a copy. Dropping it (the
-/// client went away) unsubscribes it. It ends after its queue is drained when the hub cut
+/// client went away) unsubscribes it, without taking the hub's lock. It ends after its queue is drained when the hub cut
 /// it off for being slow (see [`Overflow`](super::Overflow)), and tells the layer so
 /// through [`EndReason`].
 ///
@@ -40,7 +40,6 @@ use crate::BoxError;
 pub struct Subscription {
     queue: Arc<Queue>,
     hub: Arc<Shared>,
-    topics: Vec<Arc<str>>,
     end: EndReason,
     done: bool,
     /// Events left before the stream ends, when limited.
@@ -49,12 +48,11 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub(super) fn new(queue: Arc<Queue>, hub: Arc<Shared>, topics: Vec<Arc<str>>) -> Self {
+    pub(super) fn new(queue: Arc<Queue>, hub: Arc<Shared>) -> Self {
         let events_sent = hub.metrics.events_sent.clone();
         Self {
             queue,
             hub,
-            topics,
             end: EndReason::default(),
             done: false,
             remaining: None,
@@ -121,7 +119,6 @@ impl Subscription {
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscription")
-            .field("topics", &self.topics)
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
@@ -129,7 +126,7 @@ impl std::fmt::Debug for Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.unsubscribe(&self.queue, &self.topics);
+        self.hub.forget(&self.queue);
     }
 }
 
