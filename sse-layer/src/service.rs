@@ -116,7 +116,14 @@ where
         if let Some(id) = LastEventId::from_request(&request, query) {
             request.extensions_mut().insert(id);
         }
-        let path = request.uri().path().to_owned();
+        // Only kept for whoever reads it: the disconnect hook, or a tracing subscriber.
+        let wants_path =
+            self.config.on_disconnect.is_some() || tracing::enabled!(tracing::Level::DEBUG);
+        let path = if wants_path {
+            request.uri().path().to_owned()
+        } else {
+            String::new()
+        };
         let stalled = request.extensions().get::<Stalled>().cloned();
         CoreFuture {
             future: self.inner.call(request),

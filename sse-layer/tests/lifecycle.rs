@@ -454,3 +454,21 @@ async fn a_hub_subscription_behind_the_layer_resumes_from_the_header() {
     let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
     assert_eq!(&frame[..], b"id: 2\ndata: b\n\n");
 }
+
+#[tokio::test]
+async fn the_disconnect_report_names_the_path_and_counts_the_bytes() {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    let layer = SseLayer::new()
+        .no_heartbeat()
+        .on_disconnect(move |disconnect| sink.lock().unwrap().push(disconnect.clone()));
+    let events = futures_util::stream::iter([Event::new().data("hello")]);
+    let request = Request::get("/feed?x=1").body(()).unwrap();
+    let response = call(layer, request, EventStream::new(events).into_response()).await;
+    let text = body_text(response.into_body()).await;
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].path, "/feed");
+    assert_eq!(reports[0].bytes, text.len() as u64);
+    assert_eq!(reports[0].reason, DisconnectReason::Completed);
+}
