@@ -27,7 +27,9 @@
 //! Where things are: the queue and its [`Overflow`] policies in `queue.rs`; the stream a
 //! subscriber reads in [`Subscription`]; the log in [`replay`](crate::replay).
 
+mod builder;
 mod queue;
+mod subscribe;
 mod subscription;
 
 use std::collections::HashMap;
@@ -35,15 +37,15 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use http::Request;
-
+pub use builder::HubBuilder;
 pub use queue::{Overflow, QueueLimits};
+pub use subscribe::Subscribe;
 pub use subscription::Subscription;
 
 use crate::lifecycle::DisconnectReason;
 use crate::metrics::HubMetrics;
-use crate::replay::{MemoryLog, Position, Record, ReplayLog, ResetReason};
-use crate::{Event, LastEventId};
+use crate::replay::{Position, Record, ReplayLog, ResetReason};
+use crate::Event;
 use queue::{Pushed, Queue, QueueState};
 
 type Filter = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
@@ -129,7 +131,7 @@ impl Default for Hub {
 }
 
 impl Hub {
-    /// A hub with the defaults: a [`MemoryLog`] of 1,000 events / 1 MiB, queues of 512
+    /// A hub with the defaults: a [`MemoryLog`](crate::replay::MemoryLog) of 1,000 events / 1 MiB, queues of 512
     /// events / 512 KiB, and [`Overflow::Disconnect`].
     ///
     /// ```
@@ -419,202 +421,6 @@ impl Shared {
             subscribers.retain(open);
             !subscribers.is_empty()
         });
-    }
-}
-
-/// Configures a [`Hub`]; see [`Hub::builder`].
-pub struct HubBuilder {
-    log: Option<Box<dyn ReplayLog>>,
-    limits: QueueLimits,
-    overflow: Overflow,
-    reset_event: Arc<ResetEventFn>,
-}
-
-impl Default for HubBuilder {
-    fn default() -> Self {
-        Self {
-            log: None,
-            limits: QueueLimits::default(),
-            overflow: Overflow::default(),
-            reset_event: Arc::new(default_reset_event),
-        }
-    }
-}
-
-fn default_reset_event(reason: ResetReason) -> Event {
-    let data = match reason {
-        ResetReason::Expired => r#"{"reason":"expired"}"#,
-        ResetReason::Unknown => r#"{"reason":"unknown"}"#,
-    };
-    Event::new()
-        .event("reset")
-        .expect("a static, valid event type")
-        .data(data)
-}
-
-impl fmt::Debug for HubBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HubBuilder")
-            .field("limits", &self.limits)
-            .field("overflow", &self.overflow)
-            .finish_non_exhaustive()
-    }
-}
-
-impl HubBuilder {
-    /// The replay log (default: [`MemoryLog::default`]).
-    ///
-    /// ```
-    /// let hub = sse_layer::hub::Hub::builder()
-    ///     .replay(sse_layer::replay::MemoryLog::new(100, 64 * 1024))
-    ///     .build();
-    /// # let _ = hub;
-    /// ```
-    pub fn replay(mut self, log: impl ReplayLog) -> Self {
-        self.log = Some(Box::new(log));
-        self
-    }
-
-    /// Each subscriber's bounds (default: 512 events, 512 KiB).
-    ///
-    /// ```
-    /// use sse_layer::hub::{Hub, QueueLimits};
-    /// let hub = Hub::builder().queue_limits(QueueLimits { events: 16, bytes: 4096 }).build();
-    /// # let _ = hub;
-    /// ```
-    pub fn queue_limits(mut self, limits: QueueLimits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// What a full queue does (default: [`Overflow::Disconnect`]).
-    ///
-    /// ```
-    /// use sse_layer::hub::{Hub, Overflow};
-    /// let hub = Hub::builder().overflow(Overflow::DropOldest).build();
-    /// # let _ = hub;
-    /// ```
-    pub fn overflow(mut self, overflow: Overflow) -> Self {
-        self.overflow = overflow;
-        self
-    }
-
-    /// The event that starts a stream whose `Last-Event-ID` cannot be resumed from
-    /// (default: `event: reset` with `data: {"reason":"expired"}` or
-    /// `{"reason":"unknown"}`). The hub sets its id to the newest event's, replacing any.
-    ///
-    /// ```
-    /// use sse_layer::hub::Hub;
-    /// use sse_layer::Event;
-    /// let hub = Hub::builder()
-    ///     .reset_event(|reason| Event::new().event("resync").unwrap().data(reason.as_str()))
-    ///     .build();
-    /// # let _ = hub;
-    /// ```
-    pub fn reset_event<F>(mut self, make_event: F) -> Self
-    where
-        F: Fn(ResetReason) -> Event + Send + Sync + 'static,
-    {
-        self.reset_event = Arc::new(make_event);
-        self
-    }
-
-    /// The hub.
-    pub fn build(self) -> Hub {
-        Hub {
-            shared: Arc::new(Shared {
-                live: AtomicUsize::new(0),
-                gone: AtomicUsize::new(0),
-                state: Mutex::new(State {
-                    log: self.log.unwrap_or_else(|| Box::new(MemoryLog::default())),
-                    topics: HashMap::new(),
-                    everything: Vec::new(),
-                }),
-                limits: self.limits,
-                overflow: self.overflow,
-                reset_event: self.reset_event,
-                metrics: HubMetrics::new(),
-            }),
-        }
-    }
-}
-
-/// What a subscriber wants: its topics, a filter, and where to resume from.
-///
-/// ```
-/// use sse_layer::hub::Subscribe;
-///
-/// let options = Subscribe::topic("orders")
-///     .and_topic("refunds")
-///     .filter(|record| record.key() != Some("internal"))
-///     .last_event_id("42");
-/// # let _ = options;
-/// ```
-#[derive(Clone, Default)]
-pub struct Subscribe {
-    topics: Option<Vec<String>>,
-    filter: Option<Filter>,
-    last_event_id: Option<String>,
-}
-
-impl fmt::Debug for Subscribe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Subscribe")
-            .field("topics", &self.topics)
-            .field("filter", &self.filter.is_some())
-            .field("last_event_id", &self.last_event_id)
-            .finish()
-    }
-}
-
-impl Subscribe {
-    /// Every topic, from now on.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// One topic.
-    pub fn topic(topic: impl Into<String>) -> Self {
-        Self::new().and_topic(topic)
-    }
-
-    /// One more topic.
-    pub fn and_topic(mut self, topic: impl Into<String>) -> Self {
-        self.topics.get_or_insert_with(Vec::new).push(topic.into());
-        self
-    }
-
-    /// Only the events `accepts` says yes to (it sees the topic, the key and the bytes).
-    /// It runs on the publisher's thread, under the hub's lock, for every event of the
-    /// subscriber's topics: keep it quick, and do not call the hub from it.
-    pub fn filter<F>(mut self, accepts: F) -> Self
-    where
-        F: Fn(&Record) -> bool + Send + Sync + 'static,
-    {
-        self.filter = Some(Arc::new(accepts));
-        self
-    }
-
-    /// Resumes after this event id (a client's `Last-Event-ID`).
-    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
-        self.last_event_id = Some(id.into());
-        self
-    }
-
-    /// Resumes after the [`LastEventId`] that [`SseLayer`](crate::SseLayer) put in the
-    /// request's extensions, if there is one.
-    pub fn resume_from<B>(mut self, request: &Request<B>) -> Self {
-        if let Some(id) = request.extensions().get::<LastEventId>() {
-            self.last_event_id = Some(id.as_str().to_owned());
-        }
-        self
-    }
-
-    fn accepts(&self, record: &Record) -> bool {
-        let topic_matches = self.topics.as_ref().map_or(true, |topics| {
-            topics.iter().any(|topic| **topic == *record.topic)
-        });
-        topic_matches && self.filter.as_ref().map_or(true, |accepts| accepts(record))
     }
 }
 

@@ -1,0 +1,128 @@
+//! [`HubBuilder`]: a hub's replay log, queue bounds, overflow policy and reset event.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+
+use super::{Hub, Overflow, QueueLimits, ResetEventFn, Shared, State};
+use crate::metrics::HubMetrics;
+use crate::replay::{MemoryLog, ReplayLog, ResetReason};
+use crate::Event;
+
+/// Configures a [`Hub`]; see [`Hub::builder`].
+pub struct HubBuilder {
+    log: Option<Box<dyn ReplayLog>>,
+    limits: QueueLimits,
+    overflow: Overflow,
+    reset_event: Arc<ResetEventFn>,
+}
+
+impl Default for HubBuilder {
+    fn default() -> Self {
+        Self {
+            log: None,
+            limits: QueueLimits::default(),
+            overflow: Overflow::default(),
+            reset_event: Arc::new(default_reset_event),
+        }
+    }
+}
+
+fn default_reset_event(reason: ResetReason) -> Event {
+    let data = match reason {
+        ResetReason::Expired => r#"{"reason":"expired"}"#,
+        ResetReason::Unknown => r#"{"reason":"unknown"}"#,
+    };
+    Event::new()
+        .event("reset")
+        .expect("a static, valid event type")
+        .data(data)
+}
+
+impl fmt::Debug for HubBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HubBuilder")
+            .field("limits", &self.limits)
+            .field("overflow", &self.overflow)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HubBuilder {
+    /// The replay log (default: [`MemoryLog::default`]).
+    ///
+    /// ```
+    /// let hub = sse_layer::hub::Hub::builder()
+    ///     .replay(sse_layer::replay::MemoryLog::new(100, 64 * 1024))
+    ///     .build();
+    /// # let _ = hub;
+    /// ```
+    pub fn replay(mut self, log: impl ReplayLog) -> Self {
+        self.log = Some(Box::new(log));
+        self
+    }
+
+    /// Each subscriber's bounds (default: 512 events, 512 KiB).
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, QueueLimits};
+    /// let hub = Hub::builder().queue_limits(QueueLimits { events: 16, bytes: 4096 }).build();
+    /// # let _ = hub;
+    /// ```
+    pub fn queue_limits(mut self, limits: QueueLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// What a full queue does (default: [`Overflow::Disconnect`]).
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Overflow};
+    /// let hub = Hub::builder().overflow(Overflow::DropOldest).build();
+    /// # let _ = hub;
+    /// ```
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
+
+    /// The event that starts a stream whose `Last-Event-ID` cannot be resumed from
+    /// (default: `event: reset` with `data: {"reason":"expired"}` or
+    /// `{"reason":"unknown"}`). The hub sets its id to the newest event's, replacing any.
+    ///
+    /// ```
+    /// use sse_layer::hub::Hub;
+    /// use sse_layer::Event;
+    /// let hub = Hub::builder()
+    ///     .reset_event(|reason| Event::new().event("resync").unwrap().data(reason.as_str()))
+    ///     .build();
+    /// # let _ = hub;
+    /// ```
+    pub fn reset_event<F>(mut self, make_event: F) -> Self
+    where
+        F: Fn(ResetReason) -> Event + Send + Sync + 'static,
+    {
+        self.reset_event = Arc::new(make_event);
+        self
+    }
+
+    /// The hub.
+    pub fn build(self) -> Hub {
+        Hub {
+            shared: Arc::new(Shared {
+                live: AtomicUsize::new(0),
+                gone: AtomicUsize::new(0),
+                state: Mutex::new(State {
+                    log: self.log.unwrap_or_else(|| Box::new(MemoryLog::default())),
+                    topics: HashMap::new(),
+                    everything: Vec::new(),
+                }),
+                limits: self.limits,
+                overflow: self.overflow,
+                reset_event: self.reset_event,
+                metrics: HubMetrics::new(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! [`Subscribe`]: what a subscriber asks a hub for.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::Request;
+
+use super::Filter;
+use crate::replay::Record;
+use crate::LastEventId;
+
+/// What a subscriber wants: its topics, a filter, and where to resume from.
+///
+/// ```
+/// use sse_layer::hub::Subscribe;
+///
+/// let options = Subscribe::topic("orders")
+///     .and_topic("refunds")
+///     .filter(|record| record.key() != Some("internal"))
+///     .last_event_id("42");
+/// # let _ = options;
+/// ```
+#[derive(Clone, Default)]
+pub struct Subscribe {
+    pub(super) topics: Option<Vec<String>>,
+    pub(super) filter: Option<Filter>,
+    pub(super) last_event_id: Option<String>,
+}
+
+impl fmt::Debug for Subscribe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscribe")
+            .field("topics", &self.topics)
+            .field("filter", &self.filter.is_some())
+            .field("last_event_id", &self.last_event_id)
+            .finish()
+    }
+}
+
+impl Subscribe {
+    /// Every topic, from now on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One topic.
+    pub fn topic(topic: impl Into<String>) -> Self {
+        Self::new().and_topic(topic)
+    }
+
+    /// One more topic.
+    pub fn and_topic(mut self, topic: impl Into<String>) -> Self {
+        self.topics.get_or_insert_with(Vec::new).push(topic.into());
+        self
+    }
+
+    /// Only the events `accepts` says yes to (it sees the topic, the key and the bytes).
+    /// It runs on the publisher's thread, under the hub's lock, for every event of the
+    /// subscriber's topics: keep it quick, and do not call the hub from it.
+    pub fn filter<F>(mut self, accepts: F) -> Self
+    where
+        F: Fn(&Record) -> bool + Send + Sync + 'static,
+    {
+        self.filter = Some(Arc::new(accepts));
+        self
+    }
+
+    /// Resumes after this event id (a client's `Last-Event-ID`).
+    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = Some(id.into());
+        self
+    }
+
+    /// Resumes after the [`LastEventId`] that [`SseLayer`](crate::SseLayer) put in the
+    /// request's extensions, if there is one.
+    pub fn resume_from<B>(mut self, request: &Request<B>) -> Self {
+        if let Some(id) = request.extensions().get::<LastEventId>() {
+            self.last_event_id = Some(id.as_str().to_owned());
+        }
+        self
+    }
+
+    pub(super) fn accepts(&self, record: &Record) -> bool {
+        let topic_matches = self.topics.as_ref().map_or(true, |topics| {
+            topics.iter().any(|topic| **topic == *record.topic)
+        });
+        topic_matches && self.filter.as_ref().map_or(true, |accepts| accepts(record))
+    }
+}
