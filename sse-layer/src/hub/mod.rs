@@ -24,8 +24,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Where things are: the queue and its [`Overflow`] policies in `queue.rs`; the stream a
-//! subscriber reads in [`Subscription`]; the log in [`replay`](crate::replay).
+//! Where things are: publishing and subscribing here; the configuration in
+//! [`HubBuilder`]; a subscriber's options in [`Subscribe`]; the queue and its
+//! [`Overflow`] policies in `queue.rs`; the stream a subscriber reads in
+//! [`Subscription`]; the log in [`replay`](crate::replay).
 
 mod builder;
 mod queue;
