@@ -266,17 +266,14 @@ impl StreamState {
     /// Ends the stream at an event boundary: after the final event for a shutdown.
     fn end(&mut self, reason: DisconnectReason) -> Polled {
         self.finish(reason);
-        match (reason, &self.config.shutdown) {
-            (DisconnectReason::Shutdown, Some(shutdown)) => {
-                let event = match &shutdown.final_event {
-                    Some(make_event) => make_event(),
-                    None => default_shutdown_event(&self.config),
-                };
-                let event = event.encode();
-                Poll::Ready(Some(Ok(self.own_frame(event))))
-            }
-            _ => Poll::Ready(None),
+        if reason != DisconnectReason::Shutdown {
+            return Poll::Ready(None);
         }
+        let event = match &self.config.shutdown_event {
+            Some(make_event) => make_event(),
+            None => default_shutdown_event(&self.config),
+        };
+        Poll::Ready(Some(Ok(self.own_frame(event.encode()))))
     }
 
     fn finish(&mut self, reason: DisconnectReason) {

@@ -194,7 +194,6 @@ impl Event {
         buf.freeze()
     }
 
-    /// An upper-bound-ish guess of the encoded size, used to size buffers once.
     /// The same event without its id: for events that must not move a client's resume
     /// cursor (errors).
     pub(crate) fn without_id(mut self) -> Self {
@@ -202,6 +201,7 @@ impl Event {
         self
     }
 
+    /// An upper-bound-ish guess of the encoded size, used to size buffers once.
     pub(crate) fn encoded_len_hint(&self) -> usize {
         fn len(field: &Option<Cow<'static, str>>) -> usize {
             field.as_ref().map_or(0, |value| value.len() + 8)

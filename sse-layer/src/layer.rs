@@ -74,6 +74,8 @@ pub(crate) struct Config {
     pub(crate) last_event_id_query: Option<Cow<'static, str>>,
     pub(crate) on_error: Arc<ErrorEventFn>,
     pub(crate) shutdown: Option<ShutdownConfig>,
+    /// `None`: [`default_shutdown_event`].
+    pub(crate) shutdown_event: Option<Arc<FinalEventFn>>,
     pub(crate) max_lifetime: Option<(Duration, Duration)>,
     pub(crate) max_streams: Option<StreamCap>,
     pub(crate) on_disconnect: Option<Arc<DisconnectFn>>,
@@ -84,8 +86,6 @@ pub(crate) struct Config {
 pub(crate) struct ShutdownConfig {
     pub(crate) signal: Shutdown,
     pub(crate) grace: Duration,
-    /// `None`: [`default_shutdown_event`].
-    pub(crate) final_event: Option<Arc<FinalEventFn>>,
 }
 
 /// The cap on concurrent streams; clones of a layer share it.
@@ -105,6 +105,7 @@ impl Default for Config {
             last_event_id_query: None,
             on_error: Arc::new(|_| default_error_event()),
             shutdown: None,
+            shutdown_event: None,
             max_lifetime: None,
             max_streams: None,
             on_disconnect: None,
@@ -328,23 +329,14 @@ impl SseLayer {
     /// # let _ = layer;
     /// ```
     pub fn shutdown(mut self, signal: Shutdown, grace: Duration) -> Self {
-        let final_event = self
-            .config
-            .shutdown
-            .as_ref()
-            .and_then(|previous| previous.final_event.clone());
-        self.config_mut().shutdown = Some(ShutdownConfig {
-            signal,
-            grace,
-            final_event,
-        });
+        self.config_mut().shutdown = Some(ShutdownConfig { signal, grace });
         self
     }
 
     /// The final event of a shutdown (default: `event: shutdown`, `retry:` the layer's
     /// retry or 5 s plus its jitter, `data: {"reason":"shutdown"}`). Give it a `retry`
-    /// so clients come back when the new instance is up. Only used with
-    /// [`shutdown`](Self::shutdown), which must come first.
+    /// so clients come back when the new instance is up. Used once
+    /// [`shutdown`](Self::shutdown) is configured (in either order).
     ///
     /// ```
     /// use std::time::Duration;
@@ -359,9 +351,7 @@ impl SseLayer {
     where
         F: Fn() -> Event + Send + Sync + 'static,
     {
-        if let Some(shutdown) = &mut self.config_mut().shutdown {
-            shutdown.final_event = Some(Arc::new(make_event));
-        }
+        self.config_mut().shutdown_event = Some(Arc::new(make_event));
         self
     }
 

@@ -79,10 +79,11 @@ async fn shutdown_ends_1000_streams_with_a_final_event_within_the_grace_period()
 #[tokio::test(start_paused = true)]
 async fn shutdown_waits_for_the_event_being_written_but_not_past_the_grace_period() {
     let shutdown = Shutdown::new();
+    // The final event may be set before the signal: the order does not matter.
     let layer = SseLayer::new()
         .no_heartbeat()
-        .shutdown(shutdown.clone(), Duration::from_secs(3))
-        .shutdown_event(|| Event::new().retry(Duration::from_secs(9)).data("bye"));
+        .shutdown_event(|| Event::new().retry(Duration::from_secs(9)).data("bye"))
+        .shutdown(shutdown.clone(), Duration::from_secs(3));
     // Half an event, then the producer stalls.
     let (sender, response) = raw_channel();
     let response = call(layer.clone(), Request::new(()), response).await;
