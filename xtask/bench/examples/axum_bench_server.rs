@@ -2,11 +2,15 @@
 //! `Sse`, for the on-the-wire and idle-memory comparisons (`cargo xtask bench`). Same events: an id, the name `bench`, S bytes of data.
 //! Prints `listening on http://IP:PORT` first, like the demo.
 
+#[path = "shared/fanout.rs"]
+mod fanout;
+
 use std::convert::Infallible;
 
 use axum::extract::Query;
 use axum::response::sse::{Event, Sse};
 use axum::routing::get;
+use fanout::now_nanos;
 use futures_util::{stream, Stream, StreamExt};
 
 #[derive(serde::Deserialize)]
@@ -75,12 +79,6 @@ async fn fire(
         }
     });
     "firing\n"
-}
-
-fn now_nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos())
 }
 
 #[tokio::main]

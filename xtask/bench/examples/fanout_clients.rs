@@ -5,18 +5,17 @@
 //! `result P50_US P99_US DELIVERED EXPECTED EVENTS_PER_S`.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use tokio::sync::{Barrier, Semaphore};
 
-fn now_nanos() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos())
-}
+#[path = "shared/fanout.rs"]
+mod fanout;
+
+use fanout::{now_nanos, print_result};
 
 async fn open(authority: &str, path: &str) -> Option<hyper::body::Incoming> {
     let stream = tokio::net::TcpStream::connect(authority).await.ok()?;
@@ -108,19 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         all.extend(reader.await?);
     }
     let elapsed_s = (now_nanos() - started) as f64 / 1e9;
-    all.sort_unstable();
-    let percentile = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
-    println!(
-        "result {:.0} {:.0} {} {} {:.0}",
-        percentile(0.50) as f64 / 1e3,
-        percentile(0.99) as f64 / 1e3,
-        all.len(),
-        count * events,
-        all.len() as f64 / elapsed_s
-    );
+    let delivered = all.len() as f64;
+    print_result(all, count * events, delivered / elapsed_s);
     Ok(())
 }

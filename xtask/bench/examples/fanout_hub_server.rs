@@ -2,6 +2,9 @@
 //! `GET /fire?count=C&gap_ms=G` publishes C events G ms apart, each holding the time it
 //! was published (ns since the Unix epoch). Prints `listening on http://IP:PORT` first.
 
+#[path = "shared/fanout.rs"]
+mod fanout;
+
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -13,6 +16,8 @@ use hyper_util::service::TowerToHyperService;
 use sse_layer::hub::{Hub, Subscribe};
 use sse_layer::{BoxError, Event, SseLayer};
 use tower::{service_fn, Layer};
+
+use fanout::now_nanos;
 
 type Body = UnsyncBoxBody<Bytes, BoxError>;
 
@@ -52,12 +57,6 @@ async fn route(
                 .boxed_unsync(),
         ),
     })
-}
-
-fn now_nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos())
 }
 
 #[tokio::main]

@@ -18,6 +18,11 @@ use sse_layer::{Event, SseLayer};
 use tokio::time::Instant;
 use tower::{service_fn, Layer, ServiceExt};
 
+#[path = "shared/fanout.rs"]
+mod fanout;
+
+use fanout::print_result;
+
 static EPOCH: OnceLock<Instant> = OnceLock::new();
 
 fn since_epoch() -> u64 {
@@ -129,20 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for reader in readers {
             all.extend(reader.await.unwrap());
         }
-        all.sort_unstable();
-        let percentile = |p: f64| {
-            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or(0)
-        };
-        println!(
-            "result {:.0} {:.0} {} {} {:.0}",
-            percentile(0.50) as f64 / 1e3,
-            percentile(0.99) as f64 / 1e3,
-            all.len(),
-            count * events,
-            longest.as_secs_f64() * 1e6
-        );
+        print_result(all, count * events, longest.as_secs_f64() * 1e6);
     });
     Ok(())
 }
