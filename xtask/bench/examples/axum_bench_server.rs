@@ -1,5 +1,6 @@
-//! The demo's `GET /bench?n=N&size=S` (and an idle stream, `/idle`) built on axum's own
-//! `Sse`, for the on-the-wire and idle-memory comparisons (`cargo xtask bench`). Same events: an id, the name `bench`, S bytes of data.
+//! The peer servers of `cargo xtask bench`, on axum's own `Sse`: the demo's
+//! `GET /bench?n=N&size=S` (same events: an id, the name `bench`, S bytes of data), an
+//! idle stream (`/idle`), and fan-out over a broadcast channel (`/fanout`, `/fire`).
 //! Prints `listening on http://IP:PORT` first, like the demo.
 
 #[path = "shared/fanout.rs"]
