@@ -28,6 +28,16 @@ fn reasons(layer: SseLayer) -> (SseLayer, Arc<Mutex<Vec<DisconnectReason>>>) {
     (layer, seen)
 }
 
+/// Everything `layer` writes for a stream of `items`.
+async fn stream_text<S>(layer: SseLayer, request: Request<()>, items: S) -> String
+where
+    S: futures_util::Stream + Send + 'static,
+    S::Item: sse_layer::StreamItem,
+{
+    let response = call(layer, request, EventStream::new(items).into_response()).await;
+    body_text(response.into_body()).await
+}
+
 async fn body_text<B>(body: B) -> String
 where
     B: Body<Data = Bytes>,
@@ -272,22 +282,10 @@ async fn every_end_is_reported_with_its_reason() {
     let (layer, seen) = reasons(SseLayer::new().no_heartbeat());
     // Completed: the events ran out.
     let events = futures_util::stream::iter([Event::new().data("a")]);
-    let response = call(
-        layer.clone(),
-        Request::new(()),
-        EventStream::new(events).into_response(),
-    )
-    .await;
-    body_text(response.into_body()).await;
+    stream_text(layer.clone(), Request::new(()), events).await;
     // Error: the stream failed.
     let events = futures_util::stream::iter([Err::<Event, _>(std::io::Error::other("boom"))]);
-    let response = call(
-        layer.clone(),
-        Request::new(()),
-        EventStream::new(events).into_response(),
-    )
-    .await;
-    body_text(response.into_body()).await;
+    stream_text(layer.clone(), Request::new(()), events).await;
     // Client gone: the body was dropped while open.
     let (_sender, response) = event_channel();
     let response = call(layer.clone(), Request::new(()), response).await;
@@ -338,13 +336,7 @@ async fn an_error_event_never_moves_the_resume_cursor() {
         Ok(Event::new().id("1").unwrap().data("a")),
         Err(std::io::Error::other("upstream failed")),
     ]);
-    let response = call(
-        layer,
-        Request::new(()),
-        EventStream::new(events).into_response(),
-    )
-    .await;
-    let text = body_text(response.into_body()).await;
+    let text = stream_text(layer, Request::new(()), events).await;
     let items = sse_conformance::parser::parse_all(text.as_bytes()).unwrap();
     let last = items
         .iter()
@@ -389,13 +381,7 @@ fn metrics_count_streams_heartbeats_disconnects_and_replays() {
             // Events are counted where they are made: here, an EventStream of two.
             let events =
                 futures_util::stream::iter([Event::new().data("a"), Event::new().data("b")]);
-            let response = call(
-                SseLayer::new(),
-                Request::new(()),
-                EventStream::new(events).into_response(),
-            )
-            .await;
-            body_text(response.into_body()).await;
+            stream_text(SseLayer::new(), Request::new(()), events).await;
         });
     });
     let counters: std::collections::HashMap<String, u64> = snapshotter

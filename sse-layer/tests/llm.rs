@@ -28,6 +28,13 @@ async fn wire<F: Framer>(pieces: Vec<Piece>, framer: F) -> Vec<Parsed> {
         .collect()
 }
 
+fn names(events: &[Parsed]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|event| event.event_type.as_ref())
+        .collect()
+}
+
 fn json(event: &Parsed) -> Value {
     serde_json::from_str(&event.data).unwrap()
 }
@@ -92,10 +99,7 @@ async fn openai_responses_names_and_numbers_every_event() {
         OpenAiResponses::new("r1", "m"),
     )
     .await;
-    let names: Vec<&str> = events
-        .iter()
-        .map(|event| event.event_type.as_ref())
-        .collect();
+    let names = names(&events);
     assert_eq!(
         names,
         [
@@ -159,10 +163,7 @@ async fn openai_responses_fails_with_error_then_the_terminal_failed_event() {
 #[tokio::test]
 async fn anthropic_names_its_events_pings_and_reports_errors() {
     let events = wire(vec![Ok("Hi")], Anthropic::new("msg_1", "m")).await;
-    let names: Vec<&str> = events
-        .iter()
-        .map(|event| event.event_type.as_ref())
-        .collect();
+    let names = names(&events);
     assert_eq!(
         names,
         [
