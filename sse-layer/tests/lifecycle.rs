@@ -451,8 +451,7 @@ async fn the_disconnect_report_names_the_path_and_counts_the_bytes() {
         .on_disconnect(move |disconnect| sink.lock().unwrap().push(disconnect.clone()));
     let events = futures_util::stream::iter([Event::new().data("hello")]);
     let request = Request::get("/feed?x=1").body(()).unwrap();
-    let response = call(layer, request, EventStream::new(events).into_response()).await;
-    let text = body_text(response.into_body()).await;
+    let text = stream_text(layer, request, events).await;
     let reports = reports.lock().unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].path, "/feed");
