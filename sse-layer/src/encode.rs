@@ -40,6 +40,19 @@ pub(crate) fn write_event(event: &Event, buf: &mut BytesMut) {
     buf.put_u8(b'\n');
 }
 
+/// An event encoded without an id (whole: its fields and the blank line), with `id`
+/// put in front. `id` must hold no line break or NUL (ids a log makes never do).
+pub(crate) fn with_id(id: &str, event: &[u8]) -> bytes::Bytes {
+    let mut buf = BytesMut::with_capacity(id.len() + event.len() + 6);
+    write_field(&mut buf, b"id", id.as_bytes());
+    if event.is_empty() {
+        buf.put_u8(b'\n');
+    } else {
+        buf.put_slice(event);
+    }
+    buf.freeze()
+}
+
 /// Comment lines only (no blank line after them): the layer's heartbeats.
 pub(crate) fn comment_lines(text: &str) -> bytes::Bytes {
     let mut buf = BytesMut::with_capacity(text.len() + 4);

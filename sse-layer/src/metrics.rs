@@ -101,6 +101,16 @@ impl HubMetrics {
     }
 }
 
+impl HubMetrics {
+    /// Counts a resume answered with a reset.
+    pub(crate) fn count_reset(&self, reason: crate::replay::ResetReason) {
+        match reason {
+            crate::replay::ResetReason::Expired => self.replay_expired.increment(1),
+            crate::replay::ResetReason::Unknown => self.replay_unknown.increment(1),
+        }
+    }
+}
+
 pub(crate) fn events_sent() -> Counter {
     counter!("sse_events_sent_total")
 }

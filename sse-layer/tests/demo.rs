@@ -4,6 +4,9 @@
 #[path = "../examples/demo/app.rs"]
 #[allow(dead_code)]
 mod app;
+#[path = "../examples/demo/hubs.rs"]
+#[allow(dead_code)]
+mod hubs;
 mod support;
 
 use std::time::Duration;
@@ -401,7 +404,13 @@ async fn shutdown_with_1000_open_streams_completes_within_the_grace_period() {
         .shutdown(shutdown.clone(), grace);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(app::serve_until(listener, layer, shutdown.clone(), grace));
+    let server = tokio::spawn(app::serve_until(
+        listener,
+        layer,
+        hubs::Hubs::memory(),
+        shutdown.clone(),
+        grace,
+    ));
     let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel(1000);
     let mut clients = Vec::new();
     for _ in 0..1000 {

@@ -1,10 +1,8 @@
 //! The demo's routes, as one tower service behind `SseLayer`. Kept apart from `main.rs`
 //! so the integration tests serve exactly the same thing.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,13 +13,15 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
-use sse_layer::hub::{Hub, Subscribe};
+use sse_layer::hub::Subscribe;
 use sse_layer::lifecycle::{Shutdown, WriteDeadline};
 use sse_layer::llm::{self, Anthropic, Framer, OpenAiChat, OpenAiResponses};
 use sse_layer::{BoxError, Event, EventStream, LastEventId, SseLayer};
 use tokio::net::TcpListener;
 use tower::{service_fn, Layer, Service};
 use tower_http::add_extension::AddExtension;
+
+use super::hubs::{HubError, Hubs};
 
 pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 type Events = Pin<Box<dyn Stream<Item = Event> + Send>>;
@@ -31,15 +31,14 @@ const PAGE: &str = include_str!("page.html");
 const MAX_REQUEST_BODY: usize = 1 << 20;
 /// A client that does not read for this long is dropped (heartbeats count as writes).
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(30);
-/// At most this many distinct `interval_ms` tickers run at once.
-const MAX_TICKERS: usize = 64;
-/// A ticker with no subscriber keeps ticking this long, so that clients that reconnect
-/// (after `close_after`, a network blip) resume from its replay log.
-const TICKER_LINGER: Duration = Duration::from_secs(60);
+/// The longest topic name `/publish` and `/subscribe` accept.
+const MAX_TOPIC: usize = 256;
 
-/// The demo application: every route, with the SSE transport rules from `layer`.
+/// The demo application: every route, with the SSE transport rules from `layer`, and its
+/// events in `hubs`.
 pub fn app(
     layer: SseLayer,
+    hubs: Hubs,
 ) -> impl Service<
     Request<hyper::body::Incoming>,
     Response = Response<sse_layer::SseBody<Body>>,
@@ -47,15 +46,21 @@ pub fn app(
     Future = impl Send,
 > + Clone
        + Send {
-    let tickers = Tickers::default();
-    layer.layer(service_fn(move |request| route(tickers.clone(), request)))
+    layer.layer(service_fn(move |request| route(hubs.clone(), request)))
 }
 
 /// Serves `layer` + the demo routes on `listener` (HTTP/1.1 and h2c prior knowledge)
 /// until the task is dropped.
 #[allow(dead_code)] // the tests serve with it
 pub async fn serve(listener: TcpListener, layer: SseLayer) {
-    serve_until(listener, layer, Shutdown::new(), Duration::ZERO).await;
+    serve_until(
+        listener,
+        layer,
+        Hubs::memory(),
+        Shutdown::new(),
+        Duration::ZERO,
+    )
+    .await;
 }
 
 /// As [`serve`], until `shutdown` is triggered; then it stops accepting, lets every
@@ -64,10 +69,11 @@ pub async fn serve(listener: TcpListener, layer: SseLayer) {
 pub async fn serve_until(
     listener: TcpListener,
     layer: SseLayer,
+    hubs: Hubs,
     shutdown: Shutdown,
     grace: Duration,
 ) {
-    let service = app(layer);
+    let service = app(layer, hubs);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let socket = tokio::select! {
@@ -92,75 +98,8 @@ pub async fn serve_until(
     let _ = tokio::time::timeout(grace + Duration::from_secs(1), graceful.shutdown()).await;
 }
 
-/// One ticking hub per `interval_ms`, shared by every client of that interval.
-#[derive(Clone, Default)]
-struct Tickers {
-    hubs: Arc<Mutex<HashMap<u64, Hub>>>,
-}
-
-impl Tickers {
-    /// Subscribes to the ticker of `interval_ms`, starting it if needed.
-    fn subscribe(
-        &self,
-        interval_ms: u64,
-        options: Subscribe,
-    ) -> Result<sse_layer::hub::Subscription, Refusal> {
-        let mut hubs = self
-            .hubs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !hubs.contains_key(&interval_ms) && hubs.len() >= MAX_TICKERS {
-            return Err(Refusal {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                body: serde_json::json!({ "error": "too many distinct interval_ms values in use; try a common one" }),
-            });
-        }
-        let hub = hubs.entry(interval_ms).or_insert_with(|| {
-            let hub = Hub::new();
-            tokio::spawn(tick(self.clone(), interval_ms, hub.clone()));
-            hub
-        });
-        // Subscribed under the map's lock, so the ticker cannot retire the hub between
-        // the lookup and the subscription.
-        Ok(hub.subscribe(options))
-    }
-}
-
-/// Publishes `tick` events with ids 1, 2, 3… (the hub's sequence) every `interval_ms`,
-/// until nobody has listened for [`TICKER_LINGER`].
-async fn tick(tickers: Tickers, interval_ms: u64, hub: Hub) {
-    let period = Duration::from_millis(interval_ms);
-    let mut interval = tokio::time::interval(period);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_listened = tokio::time::Instant::now();
-    // The hub numbers events 1, 2, 3…; this ticker is its only publisher, so `n` matches.
-    let mut n: u64 = 0;
-    loop {
-        interval.tick().await;
-        {
-            let mut hubs = tickers
-                .hubs
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if hub.subscribers() > 0 {
-                last_listened = tokio::time::Instant::now();
-            } else if last_listened.elapsed() >= TICKER_LINGER {
-                hubs.remove(&interval_ms);
-                return;
-            }
-        }
-        n += 1;
-        let event = Event::new()
-            .event("tick")
-            .and_then(|event| event.json_data(&serde_json::json!({ "n": n })))
-            .expect("tick events are valid");
-        let published = hub.publish("ticks", event).expect("the hub gives the id");
-        debug_assert_eq!(published.seq, n);
-    }
-}
-
 async fn route(
-    tickers: Tickers,
+    hubs: Hubs,
     request: Request<hyper::body::Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let response = match (request.method(), request.uri().path()) {
@@ -169,11 +108,13 @@ async fn route(
             "text/html; charset=utf-8",
             PAGE.to_owned(),
         )),
-        (&Method::GET, "/events") => events(&tickers, &request),
+        (&Method::GET, "/events") => events(&hubs, &request),
+        (&Method::GET, "/subscribe") => subscribe(&hubs, &request),
+        (&Method::POST, "/publish") => publish(&hubs, request).await,
         (&Method::POST, "/chat") => chat(request).await,
         (&Method::POST, "/echo") => echo(request).await,
         (&Method::GET, "/bench") => bench(&request),
-        (_, "/" | "/events" | "/chat" | "/echo" | "/bench") => {
+        (_, "/" | "/events" | "/subscribe" | "/publish" | "/chat" | "/echo" | "/bench") => {
             Ok(text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"))
         }
         _ => Ok(text(StatusCode::NOT_FOUND, "not found\n")),
@@ -204,27 +145,102 @@ impl Refusal {
 /// For reconnect tests: `close_after=C` ends each connection after C events (the client
 /// reconnects and resumes), and `stop_after=S` answers `204 No Content` once the client
 /// has event S (it stops reconnecting).
-fn events(tickers: &Tickers, request: &Request<hyper::body::Incoming>) -> Answer {
+fn events(hubs: &Hubs, request: &Request<hyper::body::Incoming>) -> Answer {
     let interval_ms: u64 = query_number(request, "interval_ms")?.unwrap_or(1000);
     if !(1..=3_600_000).contains(&interval_ms) {
         return Err(bad_request("interval_ms must be between 1 and 3600000"));
     }
     let close_after: Option<u64> = query_number(request, "close_after")?;
     let stop_after: Option<u64> = query_number(request, "stop_after")?;
-    let last = request
-        .extensions()
-        .get::<LastEventId>()
-        .and_then(|id| id.parse::<u64>());
+    // With --redis, ids are `<epoch>-<seq>`: the number is the part after the dash.
+    let last = request.extensions().get::<LastEventId>().and_then(|id| {
+        id.as_str()
+            .rsplit_once('-')
+            .map_or(id.as_str(), |(_, seq)| seq)
+            .parse::<u64>()
+            .ok()
+    });
     if let (Some(stop), Some(last)) = (stop_after, last) {
         if last >= stop {
             return Ok(sse_layer::reconnect::stop());
         }
     }
-    let mut subscription = tickers.subscribe(interval_ms, Subscribe::new().resume_from(request))?;
+    let mut subscription = hubs
+        .subscribe_ticks(interval_ms, Subscribe::new().resume_from(request))
+        .map_err(Refusal::from)?;
     if let Some(count) = close_after {
         subscription = subscription.limit(count);
     }
     Ok(subscription.into_response().map(BodyExt::boxed_unsync))
+}
+
+/// `GET /subscribe?topic=T`: the events published to `T` (by `POST /publish`, on any
+/// instance with `--redis`), with `Last-Event-ID` resume and the `reset` event.
+fn subscribe(hubs: &Hubs, request: &Request<hyper::body::Incoming>) -> Answer {
+    let topic = query_text(request, "topic").ok_or_else(|| bad_request("topic is required"))?;
+    check_topic(&topic)?;
+    let subscription = hubs.subscribe_topic(&topic, Subscribe::new().resume_from(request));
+    Ok(subscription.into_response().map(BodyExt::boxed_unsync))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishRequest {
+    topic: String,
+    event: Option<String>,
+    data: String,
+}
+
+/// `POST /publish {"topic": "...", "event"?: "...", "data": "..."}`: `202` with
+/// `{"id": "<the event's SSE id>"}`; `400` for invalid input, `503` when the shared log
+/// (Redis) cannot be reached.
+async fn publish(hubs: &Hubs, request: Request<hyper::body::Incoming>) -> Answer {
+    let PublishRequest { topic, event, data } = json_body(request).await?;
+    check_topic(&topic)?;
+    let mut built = Event::new();
+    if let Some(name) = event {
+        built = built
+            .event(name)
+            .map_err(|error| bad_request(&format!("invalid event: {error}")))?;
+    }
+    let id = hubs
+        .publish(&topic, built.data(data))
+        .await
+        .map_err(Refusal::from)?;
+    Ok(full(
+        StatusCode::ACCEPTED,
+        "application/json",
+        serde_json::json!({ "id": id }).to_string(),
+    ))
+}
+
+fn check_topic(topic: &str) -> Result<(), Refusal> {
+    if topic.is_empty() || topic.len() > MAX_TOPIC {
+        return Err(bad_request(&format!(
+            "topic must be 1 to {MAX_TOPIC} bytes long"
+        )));
+    }
+    Ok(())
+}
+
+impl From<HubError> for Refusal {
+    fn from(error: HubError) -> Self {
+        let (status, message) = match error {
+            HubError::TooManyTickers => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many distinct interval_ms values in use; try a common one".to_owned(),
+            ),
+            HubError::Invalid(why) => (StatusCode::BAD_REQUEST, why),
+            HubError::Unavailable(why) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the shared event log is unavailable: {why}"),
+            ),
+        };
+        Refusal {
+            status,
+            body: serde_json::json!({ "error": message }),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -403,6 +419,12 @@ fn query_number<T: std::str::FromStr>(
             .map(Some)
             .map_err(|_| bad_request(&format!("{name} must be a whole number, got {value:?}"))),
     }
+}
+
+fn query_text(request: &Request<hyper::body::Incoming>, name: &str) -> Option<String> {
+    form_urlencoded::parse(request.uri().query()?.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }
 
 async fn json_body<T: serde::de::DeserializeOwned>(

@@ -2,8 +2,11 @@
 //! benchmark endpoint, served over HTTP/1.1 and h2c on one port.
 //!
 //! `cargo run --release -p sse-layer --example demo -- --addr 127.0.0.1:0 [--heartbeat-ms N] [--cors-origin ORIGIN]`
+//! `[--redis redis://HOST:PORT]` (built with `--features redis`: several instances share
+//! the hubs through that Redis).
 
 mod app;
+mod hubs;
 
 use std::time::Duration;
 
@@ -26,6 +29,10 @@ struct Args {
     /// An origin allowed to read the streams with credentials (`*`: any, without).
     #[arg(long)]
     cors_origin: Option<String>,
+    /// Share the hubs with every instance on this Redis (`redis://HOST:PORT`): fan-out and
+    /// resume across instances. Needs the `redis` feature.
+    #[arg(long)]
+    redis: Option<String>,
 }
 
 #[tokio::main]
@@ -51,6 +58,10 @@ async fn main() {
         };
         layer = layer.cors(cors);
     }
+    let hubs = match &args.redis {
+        None => hubs::Hubs::memory(),
+        Some(url) => shared_hubs(url),
+    };
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -69,5 +80,21 @@ async fn main() {
             signal.trigger();
         }
     });
-    app::serve_until(listener, layer, shutdown, GRACE).await;
+    app::serve_until(listener, layer, hubs, shutdown, GRACE).await;
+}
+
+#[cfg(feature = "redis")]
+fn shared_hubs(url: &str) -> hubs::Hubs {
+    hubs::Hubs::redis(url).unwrap_or_else(|error| {
+        eprintln!("error: --redis: {error}");
+        std::process::exit(2);
+    })
+}
+
+#[cfg(not(feature = "redis"))]
+fn shared_hubs(_url: &str) -> hubs::Hubs {
+    eprintln!(
+        "error: --redis needs the redis feature: cargo build --release -p sse-layer --example demo --features redis"
+    );
+    std::process::exit(2);
 }

@@ -30,7 +30,10 @@
 //! [`Subscription`]; the log in [`replay`](crate::replay).
 
 mod builder;
+mod fetch;
+mod follower;
 mod queue;
+mod shared;
 mod subscribe;
 mod subscription;
 
@@ -41,6 +44,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 pub use builder::HubBuilder;
 pub use queue::{Overflow, QueueLimits};
+pub use shared::{SharedHub, SharedHubBuilder, SharedPublished};
 pub use subscribe::Subscribe;
 pub use subscription::Subscription;
 
@@ -48,6 +52,7 @@ use crate::lifecycle::DisconnectReason;
 use crate::metrics::HubMetrics;
 use crate::replay::{Position, Record, ReplayLog, ResetReason};
 use crate::Event;
+use bytes::Bytes;
 use queue::{Pushed, Queue, QueueState};
 
 type Filter = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
@@ -103,6 +108,9 @@ pub enum PublishError {
     /// The event carries its own id. The hub gives ids (they are what resume uses), so it
     /// refuses to overwrite one; put your own identifier in the data.
     IdSet,
+    /// The shared log behind a [`SharedHub`] could not be reached (the message says why).
+    /// The event may or may not have been appended.
+    Unavailable(String),
 }
 
 impl fmt::Display for PublishError {
@@ -111,6 +119,7 @@ impl fmt::Display for PublishError {
             Self::IdSet => f.write_str(
                 "the event already has an id; the hub assigns ids, so publish it without one",
             ),
+            Self::Unavailable(why) => write!(f, "the shared log is unavailable: {why}"),
         }
     }
 }
@@ -218,29 +227,27 @@ impl Hub {
         let mut state = shared.lock();
         let seq = state.log.last_seq() + 1;
         let bytes = event
-            .id(seq.to_string())
-            .expect("a decimal id is valid")
+            .id(state.log.id_of(seq))
+            .expect("the log's ids are valid")
             .encode();
-        let topic = state
-            .topics
-            .get_key_value(topic)
-            .map_or_else(|| Arc::from(topic), |(interned, _)| interned.clone());
-        let record = Arc::new(Record {
-            seq,
-            topic,
-            key: key.map(Arc::from),
-            bytes,
-        });
-        state.log.append(record.clone());
-        let State {
-            topics, everything, ..
-        } = &mut *state;
-        let mut delivered = deliver(everything, &record, &shared.metrics);
-        if let Some(subscribers) = topics.get_mut(&record.topic) {
-            delivered += deliver(subscribers, &record, &shared.metrics);
-        }
-        shared.metrics.published.increment(1);
+        let delivered = shared.append(&mut state, seq, topic, key, bytes);
         Ok(Published { seq, delivered })
+    }
+
+    /// Appends an event that was numbered elsewhere (a shared log) and encoded without an
+    /// id, and delivers it. `seq` must be above the log's `last_seq`.
+    pub(crate) fn publish_numbered(
+        &self,
+        seq: u64,
+        topic: &str,
+        key: Option<&str>,
+        body: &[u8],
+    ) -> usize {
+        let shared = &*self.shared;
+        let mut state = shared.lock();
+        debug_assert!(seq > state.log.last_seq());
+        let bytes = crate::encode::with_id(&state.log.id_of(seq), body);
+        shared.append(&mut state, seq, topic, key, bytes)
     }
 
     /// A new subscriber: it gets, in order, a reset event or the replay its
@@ -263,10 +270,26 @@ impl Hub {
     /// assert_eq!(subscription.queued(), 2);
     /// ```
     pub fn subscribe(&self, options: Subscribe) -> Subscription {
+        self.subscribe_with(options, false).0
+    }
+
+    /// As [`subscribe`](Self::subscribe), except that an id the local log cannot resume
+    /// from gets no reset: the subscription is registered for live events only, held back
+    /// until [`Subscription::install_history`] or [`Subscription::install_reset`], and
+    /// what the caller needs to fetch the rest from a shared log is returned with it.
+    pub(crate) fn subscribe_deferred(
+        &self,
+        options: Subscribe,
+    ) -> (Subscription, Option<Deferred>) {
+        self.subscribe_with(options, true)
+    }
+
+    fn subscribe_with(&self, options: Subscribe, defer: bool) -> (Subscription, Option<Deferred>) {
         let shared = &*self.shared;
         let metrics = &shared.metrics;
         let mut state = shared.lock();
         let mut queued = QueueState::default();
+        let mut deferred = None;
         if let Some(id) = &options.last_event_id {
             let reset = match state.log.position(id) {
                 Position::After(seq) => {
@@ -276,6 +299,16 @@ impl Hub {
                         }
                     });
                     metrics.replay_hit.increment(1);
+                    None
+                }
+                _ if defer => {
+                    // Live events after `through` reach the queue from now on; the ones
+                    // up to it are the caller's to find.
+                    deferred = Some(Deferred {
+                        through: state.log.last_seq(),
+                        epoch: state.log.epoch().map(str::to_owned),
+                    });
+                    queued.pending = true;
                     None
                 }
                 Position::Expired => {
@@ -288,19 +321,117 @@ impl Hub {
                 }
             };
             if let Some(reason) = reset {
-                // The newest id moves the client's cursor to now, so that a reconnect
-                // after this does not ask for the same impossible resume again.
-                let cursor = state
-                    .log
-                    .newest()
-                    .map_or_else(String::new, |record| record.seq.to_string());
-                let event = (shared.reset_event)(reason)
-                    .id(cursor)
-                    .expect("a decimal or empty id is valid");
-                queued.first = Some(event.encode());
+                queued.first = Some(shared.reset_bytes(&*state.log, reason));
             }
         }
         let queue = Arc::new(Queue::new(shared.limits, shared.overflow, queued));
+        shared.register(&mut state, &queue, options);
+        drop(state);
+        shared.live.fetch_add(1, Ordering::Relaxed);
+        metrics.subscribers.increment(1.0);
+        (Subscription::new(queue, self.shared.clone()), deferred)
+    }
+
+    /// Replaces the log (a shared log's window moving to a new epoch) and ends every
+    /// stream, once what it has queued is sent, so that its client reconnects and learns
+    /// from the new log where it stands.
+    pub(crate) fn replace_log(&self, log: Box<dyn ReplayLog>, end_streams: bool) {
+        let mut state = self.shared.lock();
+        state.log = log;
+        if end_streams {
+            std::iter::once(&state.everything)
+                .chain(state.topics.values())
+                .flatten()
+                .for_each(|subscriber| subscriber.queue.close(DisconnectReason::Slow));
+        }
+    }
+
+    /// The reset event for `reason` with `cursor` as its id, encoded; counted.
+    pub(crate) fn reset_event(&self, reason: ResetReason, cursor: String) -> Bytes {
+        self.shared.metrics.count_reset(reason);
+        (self.shared.reset_event)(reason)
+            .id(cursor)
+            .expect("the log's ids are valid")
+            .encode()
+    }
+
+    /// How many open subscriptions receive `topic` (those to every topic included).
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Subscribe};
+    /// let hub = Hub::new();
+    /// let _a = hub.subscribe(Subscribe::topic("a"));
+    /// let _all = hub.subscribe(Subscribe::new());
+    /// assert_eq!((hub.topic_subscribers("a"), hub.topic_subscribers("b")), (2, 1));
+    /// ```
+    pub fn topic_subscribers(&self, topic: &str) -> usize {
+        let state = self.shared.lock();
+        state
+            .everything
+            .iter()
+            .chain(state.topics.get(topic).into_iter().flatten())
+            .filter(|subscriber| !subscriber.queue.is_closed())
+            .count()
+    }
+}
+
+/// A subscription whose resume the local log could not answer.
+#[derive(Debug, Clone)]
+pub(crate) struct Deferred {
+    /// The local log's last sequence number when it was registered: live events after it
+    /// reach the subscription; the ones up to it must come from elsewhere.
+    pub(crate) through: u64,
+    /// The local log's epoch then; `None` when it had not read its engine yet.
+    pub(crate) epoch: Option<String>,
+}
+
+impl Shared {
+    /// Keeps `bytes` as event `seq` of `topic` and queues it for its subscribers.
+    fn append(
+        &self,
+        state: &mut State,
+        seq: u64,
+        topic: &str,
+        key: Option<&str>,
+        bytes: Bytes,
+    ) -> usize {
+        let topic = state
+            .topics
+            .get_key_value(topic)
+            .map_or_else(|| Arc::from(topic), |(interned, _)| interned.clone());
+        let record = Arc::new(Record {
+            seq,
+            topic,
+            key: key.map(Arc::from),
+            bytes,
+        });
+        state.log.append(record.clone());
+        let State {
+            topics, everything, ..
+        } = state;
+        let mut delivered = deliver(everything, &record, &self.metrics);
+        if let Some(subscribers) = topics.get_mut(&record.topic) {
+            delivered += deliver(subscribers, &record, &self.metrics);
+        }
+        self.metrics.published.increment(1);
+        delivered
+    }
+
+    fn reset_bytes(&self, log: &dyn ReplayLog, reason: ResetReason) -> Bytes {
+        // The cursor moves the client to now, so that a reconnect after this does not
+        // ask for the same impossible resume again.
+        (self.reset_event)(reason)
+            .id(log.cursor())
+            .expect("the log's ids are valid")
+            .encode()
+    }
+
+    /// Adds a subscriber to the lists its topics put it in; each topic once.
+    fn register(&self, state: &mut State, queue: &Arc<Queue>, mut options: Subscribe) {
+        if let Some(topics) = &mut options.topics {
+            topics.sort_unstable();
+            topics.dedup();
+        }
         let subscriber = Subscriber {
             queue: queue.clone(),
             filter: options.filter,
@@ -320,12 +451,10 @@ impl Hub {
                 }
             }
         }
-        drop(state);
-        shared.live.fetch_add(1, Ordering::Relaxed);
-        metrics.subscribers.increment(1.0);
-        Subscription::new(queue, self.shared.clone())
     }
+}
 
+impl Hub {
     /// How many subscribers the hub delivers to now: subscriptions cut off for being slow
     /// no longer count, and one with several topics counts once per topic.
     ///

@@ -95,6 +95,10 @@ pub(crate) struct QueueState {
     pub(crate) replay: VecDeque<Arc<Record>>,
     pub(crate) live: VecDeque<Arc<Record>>,
     live_bytes: usize,
+    /// Held back: the replay is still being fetched from a shared log.
+    pub(crate) pending: bool,
+    /// Live events up to this sequence number are skipped: the client had them already.
+    pub(crate) skip_through: u64,
     pub(crate) waker: Option<Waker>,
     pub(crate) closed: Option<DisconnectReason>,
 }
@@ -193,6 +197,17 @@ impl QueueState {
         let record = self.live.pop_front()?;
         self.live_bytes -= record.bytes.len();
         Some(record)
+    }
+
+    /// Drops the live events at the front that the client already had.
+    pub(crate) fn drop_skipped(&mut self) {
+        while self
+            .live
+            .front()
+            .is_some_and(|record| record.seq <= self.skip_through)
+        {
+            self.pop_live();
+        }
     }
 
     /// How many events wait to be sent.

@@ -101,6 +101,14 @@ impl Subscription {
         self.queue.lock().depth()
     }
 
+    /// A handle that releases this subscription once its replay is known (see
+    /// `Hub::subscribe_deferred`).
+    pub(crate) fn pending_replay(&self) -> PendingReplay {
+        PendingReplay {
+            queue: self.queue.clone(),
+        }
+    }
+
     /// Ends the stream once what is queued has been sent, as if the client had been cut
     /// off with `reason`.
     ///
@@ -142,7 +150,13 @@ impl Body for Subscription {
             return Poll::Ready(None);
         }
         let mut state = self.queue.lock();
-        let depth = state.depth();
+        // Nothing goes out while the replay is being fetched: live events wait behind it.
+        let depth = if state.pending {
+            0
+        } else {
+            state.drop_skipped();
+            state.depth()
+        };
         if depth == 0 {
             if let Some(reason) = state.closed {
                 drop(state);
@@ -208,4 +222,45 @@ fn take_batch(state: &mut QueueState, max_events: u64) -> (Bytes, u64) {
         events += 1;
     }
     (buf.freeze(), events)
+}
+
+/// The other end of a subscription held back while its replay is fetched.
+pub(crate) struct PendingReplay {
+    queue: Arc<Queue>,
+}
+
+impl PendingReplay {
+    /// Releases it: `history` (the events after the client's id up to where live delivery
+    /// took over) goes first, and live events the client already had (up to
+    /// `skip_through`) are skipped.
+    pub(crate) fn install_history(
+        self,
+        history: impl IntoIterator<Item = Arc<crate::replay::Record>>,
+        skip_through: u64,
+    ) {
+        let mut state = self.queue.lock();
+        state.replay.extend(history);
+        state.skip_through = skip_through;
+        release(state);
+    }
+
+    /// Releases it with a reset event first.
+    pub(crate) fn install_reset(self, reset: Bytes) {
+        let mut state = self.queue.lock();
+        state.first = Some(reset);
+        release(state);
+    }
+
+    /// True once the stream is ending (its client left, or it was cut off).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+}
+
+fn release(mut state: std::sync::MutexGuard<'_, QueueState>) {
+    state.pending = false;
+    if let Some(waker) = state.waker.take() {
+        drop(state);
+        waker.wake();
+    }
 }

@@ -67,6 +67,24 @@ impl MemoryLog {
         self.records.is_empty()
     }
 
+    /// Numbers continue after `seq`, which counts as retained (so resuming from it misses
+    /// nothing): for a log that mirrors another one from that point on.
+    pub(crate) fn start_after(&mut self, seq: u64) {
+        self.last_seq = seq;
+        self.evicted_through = seq;
+    }
+
+    /// Where sequence number `seq` stands.
+    pub(crate) fn position_of(&self, seq: u64) -> Position {
+        if seq > self.last_seq {
+            Position::Unknown
+        } else if seq >= self.evicted_through {
+            Position::After(seq)
+        } else {
+            Position::Expired
+        }
+    }
+
     /// The encoded size of the retained events.
     ///
     /// ```
@@ -102,12 +120,7 @@ impl ReplayLog for MemoryLog {
     }
 
     fn position(&self, last_event_id: &str) -> Position {
-        match parse_seq(last_event_id) {
-            Some(seq) if seq > self.last_seq => Position::Unknown,
-            Some(seq) if seq >= self.evicted_through => Position::After(seq),
-            Some(_) => Position::Expired,
-            None => Position::Unknown,
-        }
+        parse_seq(last_event_id).map_or(Position::Unknown, |seq| self.position_of(seq))
     }
 
     fn for_each_after(&self, seq: u64, visit: &mut dyn FnMut(&Arc<Record>)) {

@@ -14,12 +14,19 @@
 //! The status is still `200`: a non-200 would make a browser stop reconnecting for good.
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+pub(crate) mod shared;
+pub(crate) mod window;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 
 pub use memory::MemoryLog;
+#[cfg(feature = "redis")]
+pub use redis::{RedisLog, RedisLogBuilder};
+pub use shared::{Append, Appended, Batch, Entry, Head, History, LogError, LogFuture, SharedLog};
 
 /// One published event, encoded once and shared by every subscriber and the log.
 ///
@@ -126,6 +133,26 @@ pub trait ReplayLog: Send + 'static {
 
     /// The newest retained record.
     fn newest(&self) -> Option<Arc<Record>>;
+
+    /// The id written on the wire for sequence number `seq`: by default `seq` in decimal.
+    /// A log that overrides it parses the same form in [`position`](Self::position).
+    fn id_of(&self, seq: u64) -> String {
+        seq.to_string()
+    }
+
+    /// The epoch of a log that can lose what it holds (a shared engine's window): ids from
+    /// another epoch are not this log's. `None` (the default) for logs that cannot, and
+    /// for a window that has not read its engine yet.
+    fn epoch(&self) -> Option<&str> {
+        None
+    }
+
+    /// The id a reset event carries, so that the client's cursor moves to "now": by
+    /// default the newest retained event's, or empty when none is retained.
+    fn cursor(&self) -> String {
+        self.newest()
+            .map_or_else(String::new, |record| self.id_of(record.seq))
+    }
 }
 
 /// Parses a decimal sequence id the way the hub writes them: digits only, no sign, no
