@@ -45,6 +45,10 @@ enum Command {
         /// Random echo scripts to try (after the fixed known-bug cases).
         #[arg(long, default_value_t = 48)]
         echo_cases: u32,
+        /// Make the resume probes reconnect to this URL instead (another instance of a
+        /// cluster, or its load balancer): does a client resume wherever it lands?
+        #[arg(long, value_name = "URL")]
+        resume_via: Option<String>,
     },
     /// Parse an event stream (FILE, or - for stdin) and print one JSON object per event or retry.
     Parse {
@@ -154,9 +158,11 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
             duration,
             echo,
             echo_cases,
+            resume_via,
         } => {
             let target = request.target(&url)?;
             let echo = echo.map(|url| client::parse_url(&url)).transpose()?;
+            let resume_via = resume_via.map(|url| client::parse_url(&url)).transpose()?;
             let options = RunOptions {
                 target,
                 duration,
@@ -164,6 +170,7 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
                 echo,
                 echo_cases,
                 allow: judge.allow.clone(),
+                resume_via,
             };
             let report = run::check(
                 &options,

@@ -27,6 +27,9 @@ pub struct RunOptions {
     pub echo_cases: u32,
     /// Check ids whose failure does not fail the run (`--allow`).
     pub allow: Vec<String>,
+    /// Where the `resume` and `resume-unknown-id` probes reconnect (`--resume-via`):
+    /// another instance of a cluster, or its balancer; the main URL when `None`.
+    pub resume_via: Option<Uri>,
 }
 
 /// What a run reports as it goes.
@@ -112,6 +115,16 @@ async fn probe(
     on_step: &mut dyn FnMut(Step),
 ) -> Probes {
     let not_stream = || Probe::NotRun("the main response is not an event stream".into());
+    // A client reconnects with the main request as it was; with --resume-via, to
+    // another address (the case of a load balancer sending it elsewhere).
+    let reconnect_target = match &options.resume_via {
+        None => main_target.clone(),
+        Some(url) => Target {
+            url: url.clone(),
+            ..main_target.clone()
+        },
+    };
+    let main_target = &reconnect_target;
     let (resume, unknown_id) = if main.is_event_stream() {
         on_step(Step::Probe("resume"));
         let resume = match resume_point(&main.analyze()) {
@@ -180,7 +193,7 @@ async fn reconnect(main_target: &Target, last_event_id: &str, limits: Limits) ->
         .with_header(HeaderName::from_static("last-event-id"), value);
     match observe(&target, &limits, &mut |_| {}).await {
         Ok(transcript) => Probe::Done(Box::new(ProbeResult {
-            sent: format!("sent Last-Event-ID: {last_event_id}"),
+            sent: format!("sent Last-Event-ID: {last_event_id} to {}", target.url),
             transcript,
         })),
         Err(error) => Probe::Failed(error.to_string()),

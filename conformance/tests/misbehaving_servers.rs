@@ -147,6 +147,7 @@ async fn check_url(url: &str, duration_ms: u64, checks: CheckOptions) -> Report 
         echo: None,
         echo_cases: 0,
         allow: Vec::new(),
+        resume_via: None,
     };
     check(&options, &mut |_| {}).await.unwrap()
 }

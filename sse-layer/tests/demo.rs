@@ -72,6 +72,7 @@ async fn the_checker_passes_the_demo_over_http1_and_h2c() {
             echo: Some(format!("{base}/echo").parse().unwrap()),
             echo_cases: 32,
             allow: Vec::new(),
+            resume_via: None,
         };
         let report = check(&options, &mut |_| {}).await.unwrap();
         let not_passed: Vec<_> = report

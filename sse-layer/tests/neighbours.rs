@@ -61,6 +61,7 @@ async fn assert_conformant(url: &str) {
         echo: None,
         echo_cases: 0,
         allow: Vec::new(),
+        resume_via: None,
     };
     let report = check(&options, &mut |_| {}).await.unwrap();
     let failed: Vec<_> = report

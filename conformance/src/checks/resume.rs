@@ -50,7 +50,25 @@ fn resume(context: &Context<'_>) -> Outcome {
     let Some(point) = resume_point(context.analysis) else {
         return Outcome::skip("no resume point in the main stream");
     };
-    judge_resume(&result.transcript, &point).with(result.sent.clone())
+    let outcome = judge_resume(&result.transcript, &point).with(result.sent.clone());
+    name_the_other_instance(outcome, context, &result.transcript)
+}
+
+/// With `--resume-via`, the reconnect went to another URL (another instance, or the
+/// balancer): a verdict that is not a pass says which one answered.
+fn name_the_other_instance(
+    mut outcome: Outcome,
+    context: &Context<'_>,
+    answer: &Transcript,
+) -> Outcome {
+    let via = &answer.request.url;
+    if outcome.status != super::Status::Pass && *via != context.transcript.request.url {
+        outcome.message = format!(
+            "{} (the reconnect went to {via}, which did not continue the stream)",
+            outcome.message
+        );
+    }
+    outcome
 }
 
 pub(crate) fn judge_resume(answer: &Transcript, point: &ResumePoint) -> Outcome {
@@ -110,7 +128,7 @@ fn resume_unknown_id(context: &Context<'_>) -> Outcome {
         Err(outcome) => return outcome,
     };
     let answer = &result.transcript;
-    if answer.is_event_stream() {
+    let outcome = if answer.is_event_stream() {
         Outcome::pass("200 text/event-stream").with(result.sent.clone())
     } else {
         Outcome::fail(format!(
@@ -119,5 +137,6 @@ fn resume_unknown_id(context: &Context<'_>) -> Outcome {
             answer.header("content-type").unwrap_or("")
         ))
         .with(result.sent.clone())
-    }
+    };
+    name_the_other_instance(outcome, context, answer)
 }
