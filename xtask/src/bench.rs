@@ -40,8 +40,12 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let example =
         |name: &str| std::path::PathBuf::from(format!("{target}/release/examples/{name}"));
-    let Some((_demo, demo)) = start_demo(&example("demo"), "127.0.0.1:0", "http://localhost:5173")
-    else {
+    let Some((_demo, demo)) = start_demo(
+        &example("demo"),
+        "127.0.0.1:0",
+        "http://localhost:5173",
+        &[],
+    ) else {
         return 1;
     };
     let Some((_axum, axum)) = start_server(&example("axum_bench_server")) else {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::cluster::Cluster;
 use crate::{cargo, run, start_demo, Server, BUILD_DEMO_AND_CHECKER};
 
 /// How long one client script may run before it is killed and its missing cases fail.
@@ -60,6 +61,7 @@ pub(crate) fn interop() -> i32 {
         &target.join("debug/examples/demo"),
         "127.0.0.1:0",
         &nginx_base,
+        &[],
     ) else {
         return 2;
     };
@@ -83,6 +85,11 @@ pub(crate) fn interop() -> i32 {
     cases.extend(nginx_cases(
         &target.join("debug/sse-conformance"),
         &nginx_base,
+    ));
+    cases.push(cluster_case(
+        &interop,
+        &target.join("debug/examples/demo"),
+        &artifacts.join("cluster"),
     ));
 
     print_table(&cases);
@@ -110,6 +117,13 @@ fn prerequisites(interop: &Path) -> Result<(), String> {
     }
     if Command::new("nginx").arg("-v").output().is_err() {
         missing.push("nginx");
+    }
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        missing.push("redis-server");
     }
     if Command::new("node").arg("--version").output().is_err() {
         missing.push("node");
@@ -333,6 +347,72 @@ fn nginx_cases(checker: &Path, nginx_base: &str) -> Vec<Case> {
         });
     }
     cases
+}
+
+/// Chromium's EventSource through the balancer of a two-instance cluster while each
+/// instance in turn is SIGKILLed and restarted (`cluster_browser.mjs` checks what arrived).
+fn cluster_case(interop: &Path, demo: &Path, run_dir: &Path) -> Case {
+    let failed = |saw: String| Case {
+        client: "chromium (cluster)".into(),
+        name: "cluster: native EventSource through nginx, instances SIGKILLed".into(),
+        ok: false,
+        saw,
+    };
+    let mut cluster = match Cluster::start(demo, run_dir) {
+        Ok(cluster) => cluster,
+        Err(error) => return failed(error),
+    };
+    eprintln!("$ node cluster_browser.mjs   (LB={})", cluster.base);
+    let child = Command::new("node")
+        .arg("cluster_browser.mjs")
+        .current_dir(interop)
+        .env("LB", &cluster.base)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => Server(child),
+        Err(error) => return failed(format!("could not start node: {error}")),
+    };
+    let stdout = child.0.stdout.take().expect("piped");
+    let (lines, incoming) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut case = None;
+    let mut handle = |line: String| match parse_case(&line) {
+        Some(parsed) => case = Some(parsed),
+        None => eprintln!("  (script said) {line}"),
+    };
+    // Wait for the stream to be live, then kill and restart each instance in turn.
+    let started = Instant::now();
+    loop {
+        match incoming.recv_timeout(Duration::from_secs(1)) {
+            Ok(line) if line.contains("\"phase\"") => break,
+            Ok(line) => handle(line),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                if started.elapsed() < SCRIPT_DEADLINE => {}
+            Err(_) => break,
+        }
+    }
+    for index in [0, 1] {
+        std::thread::sleep(Duration::from_secs(2));
+        eprintln!("  SIGKILL instance {}", cluster.instance(index));
+        cluster.kill(index);
+        std::thread::sleep(Duration::from_secs(1));
+        if let Err(error) = cluster.restart(index) {
+            return failed(error);
+        }
+    }
+    while let Ok(line) = incoming.recv_timeout(SCRIPT_DEADLINE.saturating_sub(started.elapsed())) {
+        handle(line);
+    }
+    let _ = child.0.wait();
+    case.unwrap_or_else(|| failed("the script reported nothing (crashed or timed out)".into()))
 }
 
 /// The `status` of check `id` in a JSON report (checks are printed in a fixed shape).

@@ -8,15 +8,18 @@
 //! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
 //!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
+//! - `cluster [--debug] [--exit]`: Redis, two demo instances and an nginx balancer; the
+//!   checker and the demo's contract through the balancer, one instance killed.
 
 mod bench;
+mod cluster;
 mod interop;
 
 use std::io::{BufRead, BufReader};
 use std::process::{exit, Child, Command, Stdio};
 
-/// `cargo` arguments that build the demo server and the checker.
-pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 7] = [
+/// `cargo` arguments that build the demo server (with `--redis` support) and the checker.
+pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 9] = [
     "build",
     "-p",
     "sse-layer",
@@ -24,6 +27,8 @@ pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 7] = [
     "demo",
     "-p",
     "sse-conformance",
+    "--features",
+    "sse-layer/redis",
 ];
 
 /// The origin the demo allows and the checker pretends to be: a typical dev front end.
@@ -36,9 +41,10 @@ fn main() {
         Some("ci") => ci(),
         Some("bench") => bench::bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::interop(),
+        Some("cluster") => cluster::cluster(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout] | interop>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit]>"
             );
             2
         }
@@ -65,17 +71,31 @@ pub(crate) fn cargo() -> String {
 
 fn ci() -> i32 {
     let cargo = cargo();
-    let steps: [&[&str]; 3] = [
+    let steps: [&[&str]; 4] = [
         &["fmt", "--all", "--check"],
+        // With every feature the tests use, then the plain build of sse-layer (no redis).
         &[
             "clippy",
             "--workspace",
             "--all-targets",
+            "--features",
+            "sse-layer/redis",
             "--",
             "-D",
             "warnings",
         ],
-        &["test", "--workspace"],
+        &[
+            "clippy",
+            "-p",
+            "sse-layer",
+            "--lib",
+            "--examples",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        // The Redis tests start their own redis-server (installed by .ci/run).
+        &["test", "--workspace", "--features", "sse-layer/redis"],
     ];
     for step in steps {
         if !run(&cargo, step) {
@@ -84,7 +104,7 @@ fn ci() -> i32 {
         }
     }
     // Docs: broken intra-doc links and bad rustdoc are errors.
-    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance");
+    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance --features sse-layer/redis");
     let docs = Command::new(&cargo)
         .args([
             "doc",
@@ -93,6 +113,8 @@ fn ci() -> i32 {
             "sse-layer",
             "-p",
             "sse-conformance",
+            "--features",
+            "sse-layer/redis",
         ])
         .env("RUSTDOCFLAGS", "-D warnings")
         .status();
@@ -104,6 +126,12 @@ fn ci() -> i32 {
     let code = demo(&["--debug".into(), "--exit".into()]);
     if code != 0 {
         eprintln!("xtask ci: the demo check failed");
+        return code;
+    }
+    // Two instances on one Redis behind nginx: the checker and the contract through it.
+    let code = cluster::cluster(&["--debug".into(), "--exit".into()]);
+    if code != 0 {
+        eprintln!("xtask ci: the cluster check failed");
         return code;
     }
     // Real clients and a real proxy (installs them first if they are missing).
@@ -156,9 +184,11 @@ pub(crate) fn start_demo(
     binary: &std::path::Path,
     addr: &str,
     cors_origin: &str,
+    extra: &[&str],
 ) -> Option<(Server, String)> {
     let child = Command::new(binary)
         .args(["--addr", addr, "--cors-origin", cors_origin])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn();
     let mut server = match child {
@@ -206,6 +236,7 @@ fn demo(args: &[String]) -> i32 {
         std::path::Path::new(&bin("examples/demo")),
         &demo.addr,
         FRONT_END_ORIGIN,
+        &[],
     ) else {
         return 2;
     };

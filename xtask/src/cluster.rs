@@ -1,0 +1,506 @@
+//! `cargo xtask cluster [--debug] [--exit]`: a private `redis-server` (free port, no
+//! persistence), two demo instances sharing it, and a real nginx balancing them (round
+//! robin, no stickiness, Debian's `proxy_buffering`). It prints the URLs, runs
+//! `sse-conformance check` through the balancer (resume probes through the balancer too,
+//! so they land on either instance), checks the demo's `/publish` + `/subscribe` contract
+//! over HTTP/1.1 and h2c, kills one instance and shows that clients resume on the other,
+//! restarts it, and keeps running for a browser until Ctrl-C (`--exit` or CI=true: stop
+//! after the report, exit 0 only if every step passed).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method};
+use sse_conformance::client::{observe, Limits, Target};
+use sse_conformance::Transcript;
+
+use crate::{cargo, run, start_demo, Server, BUILD_DEMO_AND_CHECKER};
+
+/// Two demo instances on one Redis behind nginx.
+pub(crate) struct Cluster {
+    binary: PathBuf,
+    redis_url: String,
+    /// Each instance's address and, while it runs, its process.
+    instances: [(String, Option<Server>); 2],
+    /// The balancer: HTTP/1.1 and h2c.
+    pub(crate) base: String,
+    pub(crate) h2c_base: String,
+    _nginx: Server,
+    _redis: Server,
+}
+
+impl Cluster {
+    /// Starts Redis, both instances and nginx, with their files in `run_dir`.
+    pub(crate) fn start(binary: &Path, run_dir: &Path) -> Result<Self, String> {
+        let _ = std::fs::remove_dir_all(run_dir);
+        std::fs::create_dir_all(run_dir).map_err(|e| format!("{}: {e}", run_dir.display()))?;
+        let redis_port = free_port();
+        let redis = Command::new("redis-server")
+            .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(run_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(Server)
+            .map_err(|e| format!("cannot start redis-server: {e}"))?;
+        wait_for_redis(redis_port)?;
+        let redis_url = format!("redis://127.0.0.1:{redis_port}/");
+        let mut cluster_instances = [
+            (format!("127.0.0.1:{}", free_port()), None),
+            (format!("127.0.0.1:{}", free_port()), None),
+        ];
+        for (addr, server) in &mut cluster_instances {
+            *server = Some(start_instance(binary, addr, &redis_url)?);
+        }
+        let (port, h2c_port) = (free_port(), free_port());
+        let nginx = start_balancer(
+            run_dir,
+            port,
+            h2c_port,
+            &cluster_instances[0].0,
+            &cluster_instances[1].0,
+        )?;
+        Ok(Self {
+            binary: binary.to_owned(),
+            redis_url,
+            instances: cluster_instances,
+            base: format!("http://127.0.0.1:{port}"),
+            h2c_base: format!("http://127.0.0.1:{h2c_port}"),
+            _nginx: nginx,
+            _redis: redis,
+        })
+    }
+
+    /// Instance `index`'s own URL.
+    pub(crate) fn instance(&self, index: usize) -> String {
+        format!("http://{}", self.instances[index].0)
+    }
+
+    /// SIGKILLs instance `index`: no goodbye, its connections just break.
+    pub(crate) fn kill(&mut self, index: usize) {
+        // Dropping the handle kills the process (SIGKILL) and reaps it.
+        self.instances[index].1 = None;
+    }
+
+    /// Starts instance `index` again on its address.
+    pub(crate) fn restart(&mut self, index: usize) -> Result<(), String> {
+        let server = start_instance(&self.binary, &self.instances[index].0, &self.redis_url)?;
+        self.instances[index].1 = Some(server);
+        Ok(())
+    }
+}
+
+fn start_instance(binary: &Path, addr: &str, redis_url: &str) -> Result<Server, String> {
+    // Bound a moment ago by another process (or the killed one): retry briefly.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some((server, _)) = start_demo(binary, addr, "*", &["--redis", redis_url]) {
+            return Ok(server);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the demo instance on {addr} did not start"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A port free right now (bound, then released).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_redis(port: u16) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let pong = TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+            stream.write_all(b"PING\r\n")?;
+            let mut answer = [0u8; 7];
+            stream.read_exact(&mut answer)?;
+            Ok(answer == *b"+PONG\r\n")
+        });
+        if pong.unwrap_or(false) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("redis-server did not answer on port {port}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn start_balancer(
+    run_dir: &Path,
+    port: u16,
+    h2c_port: u16,
+    a: &str,
+    b: &str,
+) -> Result<Server, String> {
+    let template = include_str!("../cluster/nginx.conf.template");
+    let config = template
+        .replace("{{RUN_DIR}}", &run_dir.display().to_string())
+        .replace("{{PORT}}", &port.to_string())
+        .replace("{{H2C_PORT}}", &h2c_port.to_string())
+        .replace("{{INSTANCE_A}}", a)
+        .replace("{{INSTANCE_B}}", b);
+    let config_path = run_dir.join("nginx.conf");
+    std::fs::write(&config_path, config).map_err(|e| e.to_string())?;
+    let nginx = Command::new("nginx")
+        .arg("-c")
+        .arg(&config_path)
+        .arg("-p")
+        .arg(run_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Server)
+        .map_err(|e| format!("cannot start nginx: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "nginx did not start; see {}",
+                run_dir.join("error.log").display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(nginx)
+}
+
+/// Installs what is missing (redis-server, nginx) with the interop setup script.
+pub(crate) fn ensure_prerequisites(root: &Path) -> bool {
+    let present = |program: &str, arg: &str| Command::new(program).arg(arg).output().is_ok();
+    if present("redis-server", "--version") && present("nginx", "-v") {
+        return true;
+    }
+    let setup = root.join("xtask/interop/setup.sh");
+    eprintln!(
+        "xtask: redis-server or nginx missing; installing with {}",
+        setup.display()
+    );
+    run(
+        "bash",
+        &[setup.to_str().unwrap_or("xtask/interop/setup.sh")],
+    ) && present("redis-server", "--version")
+        && present("nginx", "-v")
+}
+
+/// One step of the report.
+struct Step {
+    name: String,
+    ok: bool,
+    saw: String,
+}
+
+pub(crate) fn cluster(args: &[String]) -> i32 {
+    let mut debug = false;
+    let mut exit_after = std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1");
+    for arg in args {
+        match arg.as_str() {
+            "--debug" => debug = true,
+            "--exit" => exit_after = true,
+            other => {
+                eprintln!("xtask cluster: unknown argument {other:?} (use --debug, --exit)");
+                return 2;
+            }
+        }
+    }
+    let root = std::env::current_dir().expect("a working directory");
+    if !ensure_prerequisites(&root) {
+        return 2;
+    }
+    let mut build = BUILD_DEMO_AND_CHECKER.to_vec();
+    if !debug {
+        build.push("--release");
+    }
+    if !run(&cargo(), &build) {
+        return 2;
+    }
+    let profile = if debug { "debug" } else { "release" };
+    let target =
+        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
+    let binary = target.join(profile).join("examples/demo");
+    let checker = target.join(profile).join("sse-conformance");
+    let mut cluster = match Cluster::start(&binary, &target.join("cluster")) {
+        Ok(cluster) => cluster,
+        Err(error) => {
+            eprintln!("xtask cluster: {error}");
+            return 2;
+        }
+    };
+    println!("cluster:");
+    println!(
+        "  balancer (nginx)  {}   h2c: {}",
+        cluster.base, cluster.h2c_base
+    );
+    println!("  instance A        {}", cluster.instance(0));
+    println!("  instance B        {}", cluster.instance(1));
+    println!("  redis             {}", cluster.redis_url);
+    println!(
+        "  open {}/ in a browser; POST {}/publish; GET {}/subscribe?topic=T",
+        cluster.base, cluster.base, cluster.base
+    );
+
+    let mut steps = Vec::new();
+    for (base, h2) in [
+        (cluster.base.clone(), false),
+        (cluster.h2c_base.clone(), true),
+    ] {
+        steps.push(checker_through_balancer(&checker, &base, h2));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    for h2 in [false, true] {
+        steps.push(runtime.block_on(publish_and_subscribe(&cluster, h2)));
+    }
+    steps.push(runtime.block_on(failover(&mut cluster)));
+
+    println!("\n| step | result | saw |\n|---|---|---|");
+    for step in &steps {
+        let result = if step.ok { "pass" } else { "FAIL" };
+        println!(
+            "| {} | {result} | {} |",
+            step.name,
+            step.saw.replace('|', "\\|")
+        );
+    }
+    let code = i32::from(!steps.iter().all(|step| step.ok));
+    if exit_after {
+        return code;
+    }
+    println!(
+        "\ncluster still running at {} — press Ctrl-C to stop",
+        cluster.base
+    );
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+/// `sse-conformance check` through the balancer, the resume probes through it too.
+fn checker_through_balancer(checker: &Path, base: &str, h2: bool) -> Step {
+    let url = format!("{base}/events?interval_ms=200");
+    let mut args = vec!["check", &url, "--resume-via", &url, "--duration", "5s"];
+    if h2 {
+        args.push("--http2-prior-knowledge");
+    }
+    eprintln!("\n$ sse-conformance {}", args.join(" "));
+    let code = Command::new(checker)
+        .args(&args)
+        .status()
+        .map_or(2, |status| status.code().unwrap_or(2));
+    Step {
+        name: format!(
+            "sse-conformance check through the balancer, resume via the balancer ({})",
+            if h2 { "h2c" } else { "HTTP/1.1" }
+        ),
+        ok: code == 0,
+        saw: format!("exit {code}"),
+    }
+}
+
+async fn fetch(
+    base: &str,
+    method: Method,
+    path: &str,
+    body: Option<&str>,
+    last_event_id: Option<&str>,
+    h2: bool,
+    max_events: Option<usize>,
+) -> Result<Transcript, String> {
+    let mut target = Target::get(&format!("{base}{path}")).map_err(|e| e.to_string())?;
+    target.method = method;
+    target.body = body.map(|body| Bytes::from(body.to_owned()));
+    target.http2_prior_knowledge = h2;
+    if let Some(id) = last_event_id {
+        let value = HeaderValue::from_str(id).map_err(|e| e.to_string())?;
+        target = target.with_header(HeaderName::from_static("last-event-id"), value);
+    }
+    let limits = Limits {
+        duration: Duration::from_secs(6),
+        max_events,
+        ..Limits::default()
+    };
+    observe(&target, &limits, &mut |_| {})
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn body_text(transcript: &Transcript) -> String {
+    let bytes: Vec<u8> = transcript
+        .chunks
+        .iter()
+        .flat_map(|chunk| chunk.bytes.iter().copied())
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The `"id"` of a `/publish` answer.
+fn published_id(transcript: &Transcript) -> Option<String> {
+    let body = body_text(transcript);
+    let start = body.find("\"id\":\"")? + 6;
+    let end = start + body[start..].find('"')?;
+    Some(body[start..end].to_owned())
+}
+
+fn events(transcript: &Transcript) -> Vec<(String, String)> {
+    transcript
+        .analyze()
+        .events()
+        .map(|(_, event)| (event.last_event_id.clone(), event.data.clone()))
+        .collect()
+}
+
+fn seq(id: &str) -> Option<u64> {
+    id.rsplit_once('-')?.1.parse().ok()
+}
+
+async fn publish(base: &str, topic: &str, data: &str, h2: bool) -> Result<String, String> {
+    let body = format!(r#"{{"topic":"{topic}","data":"{data}"}}"#);
+    let answer = fetch(base, Method::POST, "/publish", Some(&body), None, h2, None).await?;
+    if answer.status != 202 {
+        return Err(format!(
+            "POST /publish answered {}: {}",
+            answer.status,
+            body_text(&answer)
+        ));
+    }
+    published_id(&answer).ok_or_else(|| format!("no id in {:?}", body_text(&answer)))
+}
+
+/// The contract through the balancer: 202 + id, 400 + JSON, and what was published (on
+/// whichever instance nginx picked) read back and resumed (on whichever it picks next).
+async fn publish_and_subscribe(cluster: &Cluster, h2: bool) -> Step {
+    let name = format!(
+        "/publish and /subscribe through the balancer ({})",
+        if h2 { "h2c" } else { "HTTP/1.1" }
+    );
+    let base = if h2 { &cluster.h2c_base } else { &cluster.base };
+    let topic = if h2 { "contract-h2" } else { "contract-h1" };
+    let outcome: Result<String, String> = async {
+        let mut ids = Vec::new();
+        for n in 1..=4 {
+            ids.push(publish(base, topic, &format!("m{n}"), h2).await?);
+        }
+        let bad = fetch(
+            base,
+            Method::POST,
+            "/publish",
+            Some(r#"{"topic":""}"#),
+            None,
+            h2,
+            None,
+        )
+        .await?;
+        if bad.status != 400 || !body_text(&bad).contains("\"error\"") {
+            return Err(format!(
+                "invalid input answered {} {}",
+                bad.status,
+                body_text(&bad)
+            ));
+        }
+        let path = format!("/subscribe?topic={topic}");
+        let mut seen = Vec::new();
+        // Resume from each id in turn: every request may land on another instance.
+        for (index, id) in ids.iter().enumerate().take(3) {
+            let answer = fetch(
+                base,
+                Method::GET,
+                &path,
+                None,
+                Some(id),
+                h2,
+                Some(3 - index),
+            )
+            .await?;
+            let got = events(&answer);
+            let want: Vec<(String, String)> = ((index + 1)..4)
+                .map(|n| (ids[n].clone(), format!("m{}", n + 1)))
+                .collect();
+            if got != want {
+                return Err(format!(
+                    "resumed after {id}: got {got:?}, expected {want:?}"
+                ));
+            }
+            seen.push(got.len());
+        }
+        Ok(format!(
+            "4 published (ids {}…{}), 400 on bad input, resumed 3× through nginx: {seen:?} events",
+            ids[0], ids[3]
+        ))
+    }
+    .await;
+    match outcome {
+        Ok(saw) => Step {
+            name,
+            ok: true,
+            saw,
+        },
+        Err(saw) => Step {
+            name,
+            ok: false,
+            saw,
+        },
+    }
+}
+
+/// A client on the ticker and on a topic; one instance is SIGKILLed; the client comes
+/// back through the balancer (to the survivor) with its Last-Event-ID and misses nothing.
+async fn failover(cluster: &mut Cluster) -> Step {
+    let name = "SIGKILL one instance: clients resume on the other".to_owned();
+    let base = cluster.base.clone();
+    let outcome: Result<String, String> = async {
+        let ticks = fetch(&base, Method::GET, "/events?interval_ms=200", None, None, false, Some(3)).await?;
+        let before = events(&ticks);
+        let last_tick = before.last().ok_or("no tick before the kill")?.0.clone();
+        let first = publish(&base, "failover", "before", false).await?;
+        cluster.kill(0);
+        // Published while A is dead: nginx sends every request to B.
+        let mut during = Vec::new();
+        for n in 1..=3 {
+            during.push(publish(&base, "failover", &format!("during{n}"), false).await?);
+        }
+        let resumed = fetch(&base, Method::GET, "/subscribe?topic=failover", None, Some(&first), false, Some(3)).await?;
+        let got: Vec<String> = events(&resumed).into_iter().map(|(id, _)| id).collect();
+        if got != during {
+            return Err(format!("after the kill, resumed {got:?}, expected {during:?}"));
+        }
+        let ticks_after = fetch(&base, Method::GET, "/events?interval_ms=200", None, Some(&last_tick), false, Some(3)).await?;
+        let after = events(&ticks_after);
+        let next = after.first().ok_or("no tick after the kill")?;
+        if seq(&next.0) != seq(&last_tick).map(|n| n + 1) {
+            return Err(format!("the ticker resumed at {} after {last_tick}", next.0));
+        }
+        cluster.restart(0)?;
+        Ok(format!(
+            "ticks {}…{last_tick}, then after the kill {}…; 3 events published while A was dead resumed from {first}; A restarted",
+            before[0].0,
+            after.first().map_or("", |(id, _)| id.as_str())
+        ))
+    }
+    .await;
+    match outcome {
+        Ok(saw) => Step {
+            name,
+            ok: true,
+            saw,
+        },
+        Err(saw) => Step {
+            name,
+            ok: false,
+            saw,
+        },
+    }
+}
