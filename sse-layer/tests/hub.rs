@@ -441,3 +441,33 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever topic list a subscriber names (repeats included, as a query string can
+    /// produce), it gets each event of those topics exactly once, live and in replay.
+    #[test]
+    fn a_topic_list_with_repeats_delivers_each_event_once(
+        topics in prop::collection::vec(0..4u8, 1..8),
+        published in prop::collection::vec(0..5u8, 1..30),
+    ) {
+        let name = |topic: u8| format!("t{topic}");
+        let hub = Hub::new();
+        let options = |first: Subscribe| topics.iter().skip(1).fold(first, |options, topic| options.and_topic(name(*topic)));
+        let mut live = hub.subscribe(options(Subscribe::topic(name(topics[0]))));
+        hub.publish("other", Event::new().data("0")).unwrap();
+        for (index, topic) in published.iter().enumerate() {
+            hub.publish(&name(*topic), Event::new().data((index + 1).to_string())).unwrap();
+        }
+        let expected: Vec<String> = published
+            .iter()
+            .enumerate()
+            .filter(|(_, topic)| topics.contains(topic))
+            .map(|(index, _)| (index + 1).to_string())
+            .collect();
+        prop_assert_eq!(data(&read_all(&mut live)), expected.clone());
+        let mut replayed = hub.subscribe(options(Subscribe::topic(name(topics[0]))).last_event_id("1"));
+        prop_assert_eq!(data(&read_all(&mut replayed)), expected);
+    }
+}

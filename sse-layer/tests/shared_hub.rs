@@ -496,6 +496,21 @@ async fn publish_once_appends_one_event_per_key_across_instances() {
 }
 
 #[tokio::test]
+async fn dropping_the_last_hub_ends_its_streams_instead_of_leaving_them_silent() {
+    let (url, _server) = redis_url();
+    let name = unique_name("drop");
+    let (a, b) = (hub(&url, &name), hub(&url, &name));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut orphan = Reader::new(b.subscribe(Subscribe::new()));
+    publish(&a, "t", "1").await;
+    assert_eq!(data(&orphan.take(1).await), ["1"]);
+    drop(b);
+    // Nothing follows the log for it any more: its stream ends, its client reconnects.
+    assert!(orphan.quiet(Duration::from_millis(500)).await.is_empty());
+    assert!(orphan.ended);
+}
+
+#[tokio::test]
 async fn an_event_with_its_own_id_is_refused() {
     let (url, _server) = redis_url();
     let a = hub(&url, &unique_name("idset"));
@@ -598,4 +613,26 @@ async fn resume_case(url: &str, steps: Vec<Step>) {
         let expected: Vec<u64> = (first..=published).collect();
         assert_eq!(seen, expected);
     }
+}
+
+#[tokio::test]
+async fn resumes_abandoned_while_redis_is_down_leave_nothing_behind() {
+    let mut server = RedisServer::start();
+    let url = server.url();
+    let name = unique_name("abandoned");
+    let a = hub(&url, &name);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let first = publish(&a, "t", "1").await;
+    server.stop(true);
+    let b = hub(&url, &name);
+    // A client retrying every few hundred ms while Redis is away: each attempt is dropped.
+    for _ in 0..20 {
+        drop(b.subscribe(Subscribe::new().last_event_id(&first)));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    // The hubs' own tasks (a writer and a follower each), and nothing per attempt.
+    assert!(tasks <= 4, "{tasks} tasks alive");
 }

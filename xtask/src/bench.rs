@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: the criterion benchmarks (parse, encode), then events/s on the
 //! wire: the demo's `GET /bench` against the same endpoint on axum's `Sse`, one client
 //! over loopback, runs alternated, medians and the ratio printed; idle connections; and
-//! fan-out through the hub against axum's `Sse` over a broadcast channel.
+//! fan-out through the hub against axum's `Sse` over a broadcast channel; and the cluster
+//! (`bench_cluster.rs`): two instances through Redis against the in-process hub and
+//! against a Redis `SUBSCRIBE` per connection.
 
 use std::process::Command;
 
@@ -13,9 +15,10 @@ const WIRE_RUNS: usize = 5;
 
 pub(crate) fn bench(only: Option<&str>) -> i32 {
     let part = |name: &str| only.is_none() || only == Some(name);
-    if let Some(other) = only.filter(|only| !["criterion", "wire", "idle", "fanout"].contains(only))
+    if let Some(other) =
+        only.filter(|only| !["criterion", "wire", "idle", "fanout", "cluster"].contains(only))
     {
-        eprintln!("xtask bench: unknown part {other:?}: criterion, wire, idle or fanout");
+        eprintln!("xtask bench: unknown part {other:?}: criterion, wire, idle, fanout or cluster");
         return 2;
     }
     if part("criterion") && !run(&cargo(), &["bench", "-p", "sse-bench"]) {
@@ -78,13 +81,16 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     if part("fanout") && !fanout(&example) {
         return 1;
     }
-    eprintln!("xtask bench: done (parse, encode, wire, idle, fan-out)");
+    if part("cluster") && !crate::bench_cluster::cluster(&example) {
+        return 1;
+    }
+    eprintln!("xtask bench: done (parse, encode, wire, idle, fan-out, cluster)");
     0
 }
 
 /// Subscriber counts for fan-out.
-const FANOUT_SIZES: [usize; 2] = [1_000, 10_000];
-const FANOUT_RUNS: usize = 3;
+pub(crate) const FANOUT_SIZES: [usize; 2] = [1_000, 10_000];
+pub(crate) const FANOUT_RUNS: usize = 3;
 
 /// One event to many subscribers: the hub behind `SseLayer` against axum's `Sse` over a
 /// `tokio::sync::broadcast` channel (the usual axum fan-out). First in process (the
@@ -156,7 +162,7 @@ fn fanout(example: &dyn Fn(&str) -> std::path::PathBuf) -> bool {
 }
 
 /// Runs a fan-out program; its `result …` line as numbers, when every event arrived.
-fn fanout_result(program: &std::path::Path, args: &[String]) -> Option<Vec<f64>> {
+pub(crate) fn fanout_result(program: &std::path::Path, args: &[String]) -> Option<Vec<f64>> {
     let output = Command::new(program).args(args).output().ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<f64> = text
@@ -253,9 +259,18 @@ fn idle_run(client: &std::path::Path, server_pid: u32, url: &str) -> Option<(f64
 }
 
 fn start_server(binary: &std::path::Path) -> Option<(crate::Server, String)> {
+    start_server_with(binary, &[])
+}
+
+/// Starts a bench server with `args`; it prints `listening on http://IP:PORT` first.
+pub(crate) fn start_server_with(
+    binary: &std::path::Path,
+    args: &[&str],
+) -> Option<(crate::Server, String)> {
     use std::io::BufRead;
     let mut child = crate::Server(
         Command::new(binary)
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .ok()?,
@@ -291,7 +306,7 @@ fn wire_run(client: &std::path::Path, base: &str) -> Option<f64> {
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }

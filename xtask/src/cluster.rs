@@ -38,18 +38,7 @@ impl Cluster {
     pub(crate) fn start(binary: &Path, run_dir: &Path) -> Result<Self, String> {
         let _ = std::fs::remove_dir_all(run_dir);
         std::fs::create_dir_all(run_dir).map_err(|e| format!("{}: {e}", run_dir.display()))?;
-        let redis_port = free_port();
-        let redis = Command::new("redis-server")
-            .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(run_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map(Server)
-            .map_err(|e| format!("cannot start redis-server: {e}"))?;
-        wait_for_redis(redis_port)?;
+        let (redis, redis_port) = start_redis(run_dir, &[])?;
         let redis_url = format!("redis://127.0.0.1:{redis_port}/");
         let mut cluster_instances = [
             (format!("127.0.0.1:{}", free_port()), None),
@@ -116,6 +105,35 @@ pub(crate) fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free loopback port")
+}
+
+/// A private `redis-server` on a free loopback port, without persistence, its files in
+/// `dir`; `extra` arguments go on its command line.
+pub(crate) fn start_redis(dir: &Path, extra: &[&str]) -> Result<(Server, u16), String> {
+    let port = free_port();
+    let redis = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .arg("--dir")
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Server)
+        .map_err(|e| format!("cannot start redis-server: {e}"))?;
+    wait_for_redis(port)?;
+    Ok((redis, port))
+}
+
+/// Sends one inline command to the Redis on `port` and returns its raw answer.
+pub(crate) fn redis_command(port: u16, command: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    stream.write_all(format!("{command}\r\n").as_bytes()).ok()?;
+    let mut answer = vec![0u8; 64 * 1024];
+    let read = stream.read(&mut answer).ok()?;
+    Some(String::from_utf8_lossy(&answer[..read]).into_owned())
 }
 
 fn wait_for_redis(port: u16) -> Result<(), String> {

@@ -12,6 +12,7 @@
 //!   checker and the demo's contract through the balancer, one instance killed.
 
 mod bench;
+mod bench_cluster;
 mod cluster;
 mod interop;
 

@@ -31,12 +31,19 @@ pub(super) async fn fetch_replay(
     // the point that first read found.
     let (epoch, through) = match deferred.epoch {
         Some(epoch) => (epoch, deferred.through),
-        None => match first_sync.wait_for(Option::is_some).await {
-            Ok(sync) => {
-                let (epoch, base) = sync.clone().expect("waited for it");
-                (epoch.to_string(), base)
+        None => loop {
+            // A client that leaves meanwhile (its retries while the engine is away) must
+            // not leave a task behind each time.
+            let waited = tokio::time::timeout(RETRY.1, first_sync.wait_for(Option::is_some)).await;
+            match waited {
+                Ok(Ok(sync)) => {
+                    let (epoch, base) = sync.clone().expect("waited for it");
+                    break (epoch.to_string(), base);
+                }
+                Ok(Err(_)) => return,
+                Err(_) if pending.is_closed() => return,
+                Err(_) => {}
             }
-            Err(_) => return,
         },
     };
     let cursor = if epoch.is_empty() || through == 0 {

@@ -339,11 +339,13 @@ impl Hub {
         let mut state = self.shared.lock();
         state.log = log;
         if end_streams {
-            std::iter::once(&state.everything)
-                .chain(state.topics.values())
-                .flatten()
-                .for_each(|subscriber| subscriber.queue.close(DisconnectReason::Slow));
+            close_every(&state, DisconnectReason::Slow);
         }
+    }
+
+    /// Ends every stream once what it has queued is sent.
+    pub(crate) fn close_all(&self, reason: DisconnectReason) {
+        close_every(&self.shared.lock(), reason);
     }
 
     /// The reset event for `reason` with `cursor` as its id, encoded; counted.
@@ -373,6 +375,13 @@ impl Hub {
             .filter(|subscriber| !subscriber.queue.is_closed())
             .count()
     }
+}
+
+fn close_every(state: &State, reason: DisconnectReason) {
+    std::iter::once(&state.everything)
+        .chain(state.topics.values())
+        .flatten()
+        .for_each(|subscriber| subscriber.queue.close(reason));
 }
 
 /// A subscription whose resume the local log could not answer.

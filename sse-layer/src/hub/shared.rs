@@ -12,6 +12,7 @@ use tokio::task::AbortHandle;
 use super::fetch::fetch_replay;
 use super::follower::{follow, FollowerConfig};
 use super::{Hub, HubBuilder, Overflow, PublishError, QueueLimits, Subscribe, Subscription};
+use crate::lifecycle::DisconnectReason;
 use crate::replay::{Append, LogError, ResetReason, SharedLog};
 use crate::Event;
 
@@ -77,8 +78,11 @@ struct Inner {
 }
 
 impl Drop for Inner {
+    /// Without the follower nothing more would reach the local streams: end them (after
+    /// what they have queued), so that their clients reconnect to an instance that runs.
     fn drop(&mut self) {
         self.tasks.iter().for_each(AbortHandle::abort);
+        self.hub.close_all(DisconnectReason::Shutdown);
     }
 }
 
@@ -199,7 +203,9 @@ impl SharedHubBuilder {
     }
 
     /// Starts the hub on `log`: its writer and its follower run as tasks on the current
-    /// tokio runtime until the last clone of the hub is dropped.
+    /// tokio runtime until the last clone of the hub is dropped. Then its subscriptions
+    /// end too (once they have sent what they queued): keep a clone for as long as the
+    /// server serves them.
     ///
     /// # Panics
     /// Outside a tokio runtime.

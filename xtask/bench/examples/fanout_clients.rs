@@ -1,5 +1,6 @@
-//! Fan-out latency: `fanout_clients BASE_URL N EVENTS GAP_MS`. Opens N subscribers to
-//! `BASE/fanout`, asks the server to publish EVENTS events GAP_MS apart (`BASE/fire`), and
+//! Fan-out latency: `fanout_clients BASE_URL[,BASE_URL…] N EVENTS GAP_MS`. Opens N
+//! subscribers to `BASE/fanout`, spread over the bases in turn (instances of a cluster),
+//! asks the first to publish EVENTS events GAP_MS apart (`BASE/fire`), and
 //! measures, for every event at every subscriber, the time from publish (the event's data:
 //! ns since the Unix epoch) to arrival. Prints one line:
 //! `result P50_US P99_US DELIVERED EXPECTED EVENTS_PER_S`.
@@ -34,23 +35,32 @@ async fn open(authority: &str, path: &str) -> Option<hyper::body::Incoming> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let usage = "usage: fanout_clients BASE_URL N EVENTS GAP_MS";
+    let usage = "usage: fanout_clients BASE_URL[,BASE_URL…] N EVENTS GAP_MS";
     let mut args = std::env::args().skip(1);
-    let base: hyper::Uri = args.next().ok_or(usage)?.parse()?;
+    let bases = args.next().ok_or(usage)?;
+    let authorities = bases
+        .split(',')
+        .map(|base| {
+            let base: hyper::Uri = base.parse()?;
+            Ok::<_, Box<dyn std::error::Error>>(
+                base.authority()
+                    .ok_or("BASE_URL without host")?
+                    .as_str()
+                    .to_owned(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let count: usize = args.next().ok_or(usage)?.parse()?;
     let events: usize = args.next().ok_or(usage)?.parse()?;
     let gap_ms: u64 = args.next().ok_or(usage)?.parse()?;
-    let authority = base
-        .authority()
-        .ok_or("BASE_URL without host")?
-        .as_str()
-        .to_owned();
+    let authority = authorities[0].clone();
 
     let connecting = Arc::new(Semaphore::new(256)); // stay under the listen backlog
     let ready = Arc::new(Barrier::new(count + 1));
     let mut readers = Vec::new();
-    for _ in 0..count {
-        let (authority, connecting, ready) = (authority.clone(), connecting.clone(), ready.clone());
+    for index in 0..count {
+        let authority = authorities[index % authorities.len()].clone();
+        let (connecting, ready) = (connecting.clone(), ready.clone());
         readers.push(tokio::spawn(async move {
             let permit = connecting.acquire_owned().await;
             // Headers come once the handler has run: the subscription exists. (axum's

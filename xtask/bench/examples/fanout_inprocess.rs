@@ -1,7 +1,8 @@
-//! Fan-out without sockets: `fanout_inprocess hub|axum N EVENTS GAP_MS`. N tasks each poll
-//! the response body a server would write (the hub's subscription behind `SseLayer`, or
-//! axum's `Sse` over a `tokio::sync::broadcast` receiver); EVENTS events are published
-//! GAP_MS apart. Measures publish-to-handoff latency: from publish to the moment the
+//! Fan-out without sockets: `fanout_inprocess hub|shared|axum N EVENTS GAP_MS`. N tasks
+//! each poll the response body a server would write (the hub's subscription behind
+//! `SseLayer`; `shared`: two `SharedHub` instances on the Redis at `SSE_BENCH_REDIS_URL`,
+//! N/2 subscribers each, publishing on the first; or axum's `Sse` over a
+//! `tokio::sync::broadcast` receiver); EVENTS events are published GAP_MS apart. Measures publish-to-handoff latency: from publish to the moment the
 //! body hands the event's bytes to the server, which is the fan-out's own cost, without
 //! the kernel and the clients. Prints
 //! `result P50_US P99_US DELIVERED EXPECTED LONGEST_PUBLISH_US`.
@@ -67,6 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(async move {
         since_epoch();
         let mut readers = Vec::with_capacity(count);
+        let mut keep_alive = Vec::new();
         let publish: Box<dyn Fn() + Send> = match kind.as_str() {
             "hub" => {
                 let hub = Hub::new();
@@ -88,6 +90,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Box::new(move || {
                     hub.publish("bench", Event::new().data(since_epoch().to_string()))
                         .unwrap();
+                })
+            }
+            "shared" => {
+                use sse_layer::hub::SharedHub;
+                use sse_layer::replay::RedisLog;
+                let url = std::env::var("SSE_BENCH_REDIS_URL")
+                    .expect("SSE_BENCH_REDIS_URL names the Redis for `shared`");
+                let name = format!("fanout-inprocess-{}", std::process::id());
+                let instances: Vec<SharedHub> = (0..2)
+                    .map(|_| {
+                        let log = RedisLog::builder(url.as_str())
+                            .name(name.as_str())
+                            .build()
+                            .unwrap();
+                        SharedHub::builder().start(log)
+                    })
+                    .collect();
+                for index in 0..count {
+                    let hub = instances[index % 2].clone();
+                    let service =
+                        SseLayer::new().layer(service_fn(move |_request: http::Request<()>| {
+                            let subscription = hub.subscribe(Subscribe::topic("bench"));
+                            async move { Ok::<_, Infallible>(subscription.into_response()) }
+                        }));
+                    let response = service.oneshot(http::Request::new(())).await.unwrap();
+                    readers.push(tokio::spawn(read(response.into_body(), events)));
+                }
+                // Both followers must have read the log before the first publish.
+                instances[0]
+                    .publish("warm-up", Event::new().data("0"))
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let publisher = instances[0].clone();
+                // The instances live as long as the run: dropping one ends its streams.
+                keep_alive.extend(instances);
+                Box::new(move || {
+                    let publisher = publisher.clone();
+                    let event = Event::new().data(since_epoch().to_string());
+                    tokio::spawn(async move { publisher.publish("bench", event).await.unwrap() });
                 })
             }
             "axum" => {
@@ -135,6 +177,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             all.extend(reader.await.unwrap());
         }
         print_result(all, count * events, longest.as_secs_f64() * 1e6);
+        drop(keep_alive);
     });
     Ok(())
 }

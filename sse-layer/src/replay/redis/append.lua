@@ -24,6 +24,9 @@ if max_age > 0 then
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 
+-- Numbered locally and stored once: one hash write and one trim per batch, not per event.
+local seq = tonumber(redis.call('HGET', meta, 's') or '0')
+local appended = false
 local out = {epoch}
 for i = 4, #ARGV, 4 do
   local once = ARGV[i + 3]
@@ -35,7 +38,8 @@ for i = 4, #ARGV, 4 do
     out[#out + 1] = tonumber(earlier)
     out[#out + 1] = 0
   else
-    local seq = redis.call('HINCRBY', meta, 's', 1)
+    seq = seq + 1
+    appended = true
     local fields = {'e', epoch, 't', ARGV[i], 'd', ARGV[i + 2]}
     if ARGV[i + 1] ~= '-' then
       fields[#fields + 1] = 'k'
@@ -45,7 +49,7 @@ for i = 4, #ARGV, 4 do
       fields[#fields + 1] = 'm'
       fields[#fields + 1] = now
     end
-    redis.call('XADD', stream, 'MAXLEN', ARGV[1], string.format('%d-0', seq), unpack(fields))
+    redis.call('XADD', stream, string.format('%d-0', seq), unpack(fields))
     if once ~= '-' then
       redis.call('ZADD', onces, seq, string.sub(once, 2))
       -- Once-keys are remembered about as long as the events are retained.
@@ -54,6 +58,10 @@ for i = 4, #ARGV, 4 do
     out[#out + 1] = seq
     out[#out + 1] = 1
   end
+end
+if appended then
+  redis.call('HSET', meta, 's', seq)
+  redis.call('XTRIM', stream, 'MAXLEN', ARGV[1])
 end
 
 if now then

@@ -1,0 +1,95 @@
+//! The cluster benchmark's server on sse-layer: `cluster_hub_server REDIS_URL NAME`, one
+//! instance of a cluster whose `SharedHub` lives in Redis under NAME. `GET /fanout`
+//! subscribes; `GET /fire?count=C&gap_ms=G` publishes C events G ms apart (all at once
+//! when G is 0, so the writer batches them), each holding its publish time (ns since the
+//! Unix epoch). Prints `listening on http://IP:PORT` first.
+
+#[path = "shared/fanout.rs"]
+mod fanout;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use sse_layer::hub::{SharedHub, Subscribe};
+use sse_layer::replay::RedisLog;
+use sse_layer::{BoxError, Event, SseLayer};
+use tower::{service_fn, Layer};
+
+use fanout::now_nanos;
+
+type Body = UnsyncBoxBody<Bytes, BoxError>;
+
+fn text(message: &'static str) -> Response<Body> {
+    Response::new(
+        Full::new(Bytes::from_static(message.as_bytes()))
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    )
+}
+
+async fn route(
+    hub: SharedHub,
+    request: Request<hyper::body::Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    Ok(match request.uri().path() {
+        "/fanout" => hub
+            .subscribe(Subscribe::topic("bench"))
+            .into_response()
+            .map(BodyExt::boxed_unsync),
+        "/fire" => {
+            let query = request.uri().query().unwrap_or_default().to_owned();
+            let number = |name: &str| {
+                form_urlencoded::parse(query.as_bytes())
+                    .find(|(key, _)| key == name)
+                    .and_then(|(_, value)| value.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            let (count, gap_ms) = (number("count"), number("gap_ms"));
+            tokio::spawn(async move {
+                let publish = |hub: SharedHub| async move {
+                    let event = Event::new().data(now_nanos().to_string());
+                    if let Err(error) = hub.publish("bench", event).await {
+                        eprintln!("publish failed: {error}");
+                    }
+                };
+                if gap_ms == 0 {
+                    futures_util::future::join_all((0..count).map(|_| publish(hub.clone()))).await;
+                } else {
+                    for _ in 0..count {
+                        tokio::time::sleep(Duration::from_millis(gap_ms)).await;
+                        publish(hub.clone()).await;
+                    }
+                }
+            });
+            text("firing\n")
+        }
+        _ => text("not found\n"),
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let usage = "usage: cluster_hub_server REDIS_URL NAME";
+    let mut args = std::env::args().skip(1);
+    let url = args.next().ok_or(usage)?;
+    let name = args.next().ok_or(usage)?;
+    let log = RedisLog::builder(url).name(name).build()?;
+    let hub = SharedHub::builder().start(log);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    let service = SseLayer::new().layer(service_fn(move |request| route(hub.clone(), request)));
+    loop {
+        let (socket, _) = listener.accept().await?;
+        let service = TowerToHyperService::new(service.clone());
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(socket), service)
+                .await;
+        });
+    }
+}

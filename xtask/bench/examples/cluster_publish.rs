@@ -1,0 +1,46 @@
+//! Publish throughput into Redis: `cluster_publish REDIS_URL EVENTS CONCURRENCY`. One
+//! `SharedHub`; CONCURRENCY tasks publish EVENTS events of 64 bytes in all, each awaiting
+//! its answer (the writer appends whatever is waiting in one script call). Prints
+//! `result EVENTS_PER_S`.
+
+use std::time::Instant;
+
+use sse_layer::hub::SharedHub;
+use sse_layer::replay::RedisLog;
+use sse_layer::Event;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let usage = "usage: cluster_publish REDIS_URL EVENTS CONCURRENCY";
+    let mut args = std::env::args().skip(1);
+    let url = args.next().ok_or(usage)?;
+    let events: usize = args.next().ok_or(usage)?.parse()?;
+    let concurrency: usize = args.next().ok_or(usage)?.parse()?;
+    let name = format!("publish-bench-{}", std::process::id());
+    let hub = SharedHub::builder().start(RedisLog::builder(url).name(name).build()?);
+    // One publish first: connects, and loads the script.
+    hub.publish("bench", Event::new().data("warm-up")).await?;
+    let payload = "x".repeat(64);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|task| {
+            let (hub, payload) = (hub.clone(), payload.clone());
+            let share = events / concurrency + usize::from(task < events % concurrency);
+            tokio::spawn(async move {
+                for _ in 0..share {
+                    hub.publish("bench", Event::new().data(payload.clone()))
+                        .await
+                        .expect("Redis is up");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await?;
+    }
+    println!(
+        "result {:.0}",
+        events as f64 / started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
