@@ -636,3 +636,53 @@ async fn resumes_abandoned_while_redis_is_down_leave_nothing_behind() {
     // The hubs' own tasks (a writer and a follower each), and nothing per attempt.
     assert!(tasks <= 4, "{tasks} tasks alive");
 }
+
+#[tokio::test]
+async fn connections_killed_by_redis_lose_nothing_and_repeat_nothing() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let name = unique_name("killed");
+    let (a, b) = (hub(&url, &name), hub(&url, &name));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut reader = Reader::new(b.subscribe(Subscribe::new()));
+    let mut acknowledged = Vec::new();
+    for n in 1..=60u32 {
+        if n % 15 == 0 {
+            // Every client connection, the followers' blocked XREADs included (there is
+            // no pub/sub connection to kill: the design has none).
+            assert!(server.cli(&["CLIENT", "KILL", "TYPE", "normal"]).is_some());
+        }
+        // A publish whose connection was just killed is refused; the next one reconnects.
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            match a.publish("t", Event::new().data(n.to_string())).await {
+                Ok(done) => {
+                    acknowledged.push(done.id);
+                    break;
+                }
+                Err(error) => {
+                    assert!(std::time::Instant::now() < deadline, "{error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+    // Read until the last acknowledged event has arrived.
+    let last = acknowledged.last().unwrap().clone();
+    let mut ids: Vec<String> = Vec::new();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !ids.contains(&last) && tokio::time::Instant::now() < deadline && !reader.ended {
+        let events = reader.next_frame(Duration::from_millis(200)).await;
+        ids.extend(events.into_iter().map(|event| event.last_event_id));
+    }
+    // Every acknowledged event, once, in order; an unacknowledged attempt may or may not
+    // have been appended (that is what Unavailable says), and then it arrives too.
+    let seqs: Vec<u64> = ids.iter().map(|id| seq(id)).collect();
+    assert!(
+        seqs.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "{seqs:?}"
+    );
+    for id in &acknowledged {
+        assert!(ids.contains(id), "{id} missing from {ids:?}");
+    }
+}

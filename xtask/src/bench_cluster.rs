@@ -14,12 +14,15 @@ use crate::bench::{fanout_result, median, start_server_with, FANOUT_RUNS, FANOUT
 use crate::cluster::{redis_command, start_redis};
 use crate::Server;
 
+/// Starts one instance of a kind: (the bench binaries, the Redis URL, the subscribers).
+type Start = fn(&dyn Fn(&str) -> PathBuf, &str, usize) -> Option<(Server, String)>;
+
 /// What one kind of server is, for the loopback runs.
 struct Kind {
     name: &'static str,
     /// How many instances, and how each starts.
     instances: usize,
-    start: fn(&dyn Fn(&str) -> PathBuf, &str, usize) -> Option<(Server, String)>,
+    start: Start,
 }
 
 const KINDS: [Kind; 3] = [

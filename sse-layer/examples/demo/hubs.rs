@@ -187,6 +187,8 @@ async fn tick_shared(
 ) {
     let topic = ticks_topic(interval_ms);
     let mut last_listened = tokio::time::Instant::now();
+    // Said once when ticks start failing (Redis away) and once when they work again.
+    let mut failing = false;
     loop {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -203,8 +205,16 @@ async fn tick_shared(
             }
         }
         let once = format!("{topic}/{n}");
-        if let Err(error) = hub.publish_once(&once, &topic, tick_event(n)).await {
-            eprintln!("demo: tick {n} of {topic} not published: {error}");
+        match hub.publish_once(&once, &topic, tick_event(n)).await {
+            Err(error) if !failing => {
+                failing = true;
+                eprintln!("demo: ticks of {topic} not published from tick {n} on: {error}");
+            }
+            Ok(_) if failing => {
+                failing = false;
+                eprintln!("demo: ticks of {topic} published again from tick {n}");
+            }
+            _ => {}
         }
     }
 }
