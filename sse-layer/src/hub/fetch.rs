@@ -84,6 +84,7 @@ pub(super) async fn fetch_replay(
                     }
                 }
                 if done || from >= through {
+                    hub.count_replay_hit();
                     pending.install_history(records, after);
                     return;
                 }

@@ -28,8 +28,8 @@ pub(super) struct FollowerConfig {
 /// The first time it reaches the engine it starts at the newest event: what came before
 /// is served to resuming clients from the engine itself. When the epoch changes (the
 /// engine lost its data), or events were trimmed before they were read, the window starts
-/// over and every local stream ends: its client reconnects and gets a reset event, rather
-/// than a stream with a silent hole in it.
+/// over and every local stream ends (reported as `DisconnectReason::Error`): its client
+/// reconnects and gets a reset event, rather than a stream with a silent hole in it.
 pub(super) async fn follow(
     hub: Hub,
     log: Arc<dyn SharedLog>,

@@ -274,9 +274,9 @@ impl Hub {
     }
 
     /// As [`subscribe`](Self::subscribe), except that an id the local log cannot resume
-    /// from gets no reset: the subscription is registered for live events only, held back
-    /// until [`Subscription::install_history`] or [`Subscription::install_reset`], and
-    /// what the caller needs to fetch the rest from a shared log is returned with it.
+    /// from gets no reset: the subscription is registered for live events only and held
+    /// back until its `PendingReplay` releases it, and what the caller needs to fetch the
+    /// rest from a shared log is returned with it.
     pub(crate) fn subscribe_deferred(
         &self,
         options: Subscribe,
@@ -321,7 +321,7 @@ impl Hub {
                 }
             };
             if let Some(reason) = reset {
-                queued.first = Some(shared.reset_bytes(&*state.log, reason));
+                queued.first = Some(shared.reset_bytes(state.log.cursor(), reason));
             }
         }
         let queue = Arc::new(Queue::new(shared.limits, shared.overflow, queued));
@@ -332,14 +332,14 @@ impl Hub {
         (Subscription::new(queue, self.shared.clone()), deferred)
     }
 
-    /// Replaces the log (a shared log's window moving to a new epoch) and ends every
-    /// stream, once what it has queued is sent, so that its client reconnects and learns
-    /// from the new log where it stands.
+    /// Replaces the log (a shared log's window moving to a new epoch) and, with
+    /// `end_streams` (the shared log lost events), ends every stream once what it has
+    /// queued is sent, so that its client reconnects and learns where it stands.
     pub(crate) fn replace_log(&self, log: Box<dyn ReplayLog>, end_streams: bool) {
         let mut state = self.shared.lock();
         state.log = log;
         if end_streams {
-            close_every(&state, DisconnectReason::Slow);
+            close_every(&state, DisconnectReason::Error);
         }
     }
 
@@ -351,10 +351,12 @@ impl Hub {
     /// The reset event for `reason` with `cursor` as its id, encoded; counted.
     pub(crate) fn reset_event(&self, reason: ResetReason, cursor: String) -> Bytes {
         self.shared.metrics.count_reset(reason);
-        (self.shared.reset_event)(reason)
-            .id(cursor)
-            .expect("the log's ids are valid")
-            .encode()
+        self.shared.reset_bytes(cursor, reason)
+    }
+
+    /// Counts a resume answered with a replay (from elsewhere than the local log).
+    pub(crate) fn count_replay_hit(&self) {
+        self.shared.metrics.replay_hit.increment(1);
     }
 
     /// How many open subscriptions receive `topic` (those to every topic included).
@@ -426,11 +428,11 @@ impl Shared {
         delivered
     }
 
-    fn reset_bytes(&self, log: &dyn ReplayLog, reason: ResetReason) -> Bytes {
-        // The cursor moves the client to now, so that a reconnect after this does not
-        // ask for the same impossible resume again.
+    /// The reset event for `reason`. Its id, `cursor`, moves the client to now, so that
+    /// a reconnect after it does not ask for the same impossible resume again.
+    fn reset_bytes(&self, cursor: String, reason: ResetReason) -> Bytes {
         (self.reset_event)(reason)
-            .id(log.cursor())
+            .id(cursor)
             .expect("the log's ids are valid")
             .encode()
     }
