@@ -201,15 +201,17 @@ async fn publish_on_one_instance_subscribe_and_resume_on_the_other() {
         assert_eq!(missing.status, 400);
     }
     // Redis away: 503 with a JSON message; back: publishing works again.
+    let publish_one = || {
+        request(
+            &a,
+            Method::POST,
+            "/publish",
+            Some(r#"{"topic":"t","data":"x"}"#),
+            false,
+        )
+    };
     redis.stop(true);
-    let answer = request(
-        &a,
-        Method::POST,
-        "/publish",
-        Some(r#"{"topic":"t","data":"x"}"#),
-        false,
-    )
-    .await;
+    let answer = publish_one().await;
     assert_eq!(answer.status, 503);
     assert!(body_json(&answer)["error"]
         .as_str()
@@ -217,22 +219,10 @@ async fn publish_on_one_instance_subscribe_and_resume_on_the_other() {
         .contains("unavailable"));
     redis.restart();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let answer = request(
-            &a,
-            Method::POST,
-            "/publish",
-            Some(r#"{"topic":"t","data":"x"}"#),
-            false,
-        )
-        .await;
-        if answer.status == 202 {
-            break;
-        }
+    while publish_one().await.status != 202 {
         assert!(
             std::time::Instant::now() < deadline,
-            "never recovered: {}",
-            answer.status
+            "publishing never recovered"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -128,6 +128,21 @@ async fn publish(hub: &SharedHub, topic: &str, text: &str) -> String {
         .id
 }
 
+/// Publishes `text`, again and again while Redis refuses (it is coming back, or the
+/// connection was just killed), for up to `PATIENCE`.
+async fn publish_until_accepted(hub: &SharedHub, text: &str) -> sse_layer::hub::SharedPublished {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        match hub.publish("t", Event::new().data(text.to_owned())).await {
+            Ok(done) => return done,
+            Err(error) => {
+                assert!(std::time::Instant::now() < deadline, "{error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 /// Waits until `hub`'s follower has delivered up to `id` (so a subscription made now
 /// takes live events after it).
 async fn caught_up(hub: &SharedHub, id: &str) {
@@ -394,19 +409,7 @@ async fn redis_down_then_back_with_its_data_loses_nothing_and_repeats_nothing() 
     // Back with its data: the same epoch, numbering goes on, nothing repeated.
     let mut published = Vec::new();
     for n in 6..=8 {
-        let deadline = std::time::Instant::now() + PATIENCE;
-        loop {
-            match a.publish("t", Event::new().data(n.to_string())).await {
-                Ok(done) => {
-                    published.push(done.id);
-                    break;
-                }
-                Err(error) => {
-                    assert!(std::time::Instant::now() < deadline, "{error}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
+        published.push(publish_until_accepted(&a, &n.to_string()).await.id);
     }
     let after = reader.take(3).await;
     assert_eq!(data(&after), ["6", "7", "8"]);
@@ -430,16 +433,7 @@ async fn redis_back_without_its_data_ends_streams_and_old_ids_are_unknown() {
     server.stop(false);
     server.restart();
     // Numbering restarts at 1 in Redis, with a new epoch.
-    let deadline = std::time::Instant::now() + PATIENCE;
-    let fresh = loop {
-        match a.publish("t", Event::new().data("after")).await {
-            Ok(done) => break done,
-            Err(error) => {
-                assert!(std::time::Instant::now() < deadline, "{error}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    };
+    let fresh = publish_until_accepted(&a, "after").await;
     assert_eq!(fresh.seq, 1);
     assert_ne!(
         fresh.id.rsplit_once('-').unwrap().0,
@@ -653,19 +647,7 @@ async fn connections_killed_by_redis_lose_nothing_and_repeat_nothing() {
             assert!(server.cli(&["CLIENT", "KILL", "TYPE", "normal"]).is_some());
         }
         // A publish whose connection was just killed is refused; the next one reconnects.
-        let deadline = std::time::Instant::now() + PATIENCE;
-        loop {
-            match a.publish("t", Event::new().data(n.to_string())).await {
-                Ok(done) => {
-                    acknowledged.push(done.id);
-                    break;
-                }
-                Err(error) => {
-                    assert!(std::time::Instant::now() < deadline, "{error}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
+        acknowledged.push(publish_until_accepted(&a, &n.to_string()).await.id);
     }
     // Read until the last acknowledged event has arrived.
     let last = acknowledged.last().unwrap().clone();

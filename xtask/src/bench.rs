@@ -133,21 +133,9 @@ fn fanout(example: &dyn Fn(&str) -> std::path::PathBuf) -> bool {
     println!("| subscribers | server | p50 | p99 | deliveries/s (burst) |\n|---|---|---|---|---|");
     for size in FANOUT_SIZES {
         for ((name, _), base) in kinds.iter().zip([&hub, &axum]) {
-            let (mut latency, mut throughput) = (Vec::new(), Vec::new());
-            for _ in 0..FANOUT_RUNS {
-                let spaced = [base.clone(), size.to_string(), "20".into(), "250".into()];
-                let burst = [base.clone(), size.to_string(), "100".into(), "0".into()];
-                match (
-                    fanout_result(&example("fanout_clients"), &spaced),
-                    fanout_result(&example("fanout_clients"), &burst),
-                ) {
-                    (Some(spaced), Some(burst)) => {
-                        latency.push(spaced);
-                        throughput.push(burst[4]);
-                    }
-                    _ => return false,
-                }
-            }
+            let Some((latency, throughput)) = loopback_runs(example, base, size) else {
+                return false;
+            };
             let column =
                 |index: usize| median(latency.iter().map(|fields| fields[index]).collect());
             println!(
@@ -159,6 +147,29 @@ fn fanout(example: &dyn Fn(&str) -> std::path::PathBuf) -> bool {
         }
     }
     true
+}
+
+/// `FANOUT_RUNS` loopback runs of `fanout_clients` against `bases` (comma-separated):
+/// each run's latency fields (20 events 250 ms apart) and burst deliveries/s (100 back to
+/// back).
+pub(crate) fn loopback_runs(
+    example: &dyn Fn(&str) -> std::path::PathBuf,
+    bases: &str,
+    size: usize,
+) -> Option<(Vec<Vec<f64>>, Vec<f64>)> {
+    let (mut latency, mut throughput) = (Vec::new(), Vec::new());
+    for _ in 0..FANOUT_RUNS {
+        let spaced = [
+            bases.to_owned(),
+            size.to_string(),
+            "20".into(),
+            "250".into(),
+        ];
+        let burst = [bases.to_owned(), size.to_string(), "100".into(), "0".into()];
+        latency.push(fanout_result(&example("fanout_clients"), &spaced)?);
+        throughput.push(fanout_result(&example("fanout_clients"), &burst)?[4]);
+    }
+    Some((latency, throughput))
 }
 
 /// Runs a fan-out program; its `result …` line as numbers, when every event arrived.

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::bench::{fanout_result, median, start_server_with, FANOUT_RUNS, FANOUT_SIZES};
+use crate::bench::{
+    fanout_result, loopback_runs, median, start_server_with, FANOUT_RUNS, FANOUT_SIZES,
+};
 use crate::cluster::{redis_command, start_redis};
 use crate::Server;
 
@@ -140,23 +142,12 @@ fn over_loopback(example: &dyn Fn(&str) -> PathBuf, redis: &str, port: u16) -> b
                     }
                 })
             };
-            let (mut latency, mut throughput) = (Vec::new(), Vec::new());
-            for _ in 0..FANOUT_RUNS {
-                let spaced = [bases.clone(), size.to_string(), "20".into(), "250".into()];
-                let burst = [bases.clone(), size.to_string(), "100".into(), "0".into()];
-                match (
-                    fanout_result(&example("fanout_clients"), &spaced),
-                    fanout_result(&example("fanout_clients"), &burst),
-                ) {
-                    (Some(spaced), Some(burst)) => {
-                        latency.push(spaced);
-                        throughput.push(burst[4]);
-                    }
-                    _ => return false,
-                }
-            }
+            let runs = loopback_runs(example, &bases, size);
             sampling.store(false, Ordering::Relaxed);
             let _ = sampler.join();
+            let Some((latency, throughput)) = runs else {
+                return false;
+            };
             let memory: u64 = servers
                 .iter()
                 .filter_map(|(server, _)| peak_rss_kib(server.0.id()))

@@ -170,6 +170,12 @@ fn start_balancer(
         .replace("{{H2C_PORT}}", &h2c_port.to_string())
         .replace("{{INSTANCE_A}}", a)
         .replace("{{INSTANCE_B}}", b);
+    run_nginx(run_dir, &config, port)
+}
+
+/// Writes `config` to `run_dir/nginx.conf`, starts nginx on it and waits until it
+/// listens on `port`.
+pub(crate) fn run_nginx(run_dir: &Path, config: &str, port: u16) -> Result<Server, String> {
     let config_path = run_dir.join("nginx.conf");
     std::fs::write(&config_path, config).map_err(|e| e.to_string())?;
     let nginx = Command::new("nginx")
@@ -218,6 +224,15 @@ struct Step {
     name: String,
     ok: bool,
     saw: String,
+}
+
+impl Step {
+    /// A step named `name` that passed with what it saw, or failed with why.
+    fn judged(name: String, outcome: Result<String, String>) -> Self {
+        let ok = outcome.is_ok();
+        let saw = outcome.unwrap_or_else(|why| why);
+        Self { name, ok, saw }
+    }
 }
 
 pub(crate) fn cluster(args: &[String]) -> i32 {
@@ -460,18 +475,7 @@ async fn publish_and_subscribe(cluster: &Cluster, h2: bool) -> Step {
         ))
     }
     .await;
-    match outcome {
-        Ok(saw) => Step {
-            name,
-            ok: true,
-            saw,
-        },
-        Err(saw) => Step {
-            name,
-            ok: false,
-            saw,
-        },
-    }
+    Step::judged(name, outcome)
 }
 
 /// A client on the ticker and on a topic; one instance is SIGKILLed; the client comes
@@ -509,16 +513,5 @@ async fn failover(cluster: &mut Cluster) -> Step {
         ))
     }
     .await;
-    match outcome {
-        Ok(saw) => Step {
-            name,
-            ok: true,
-            saw,
-        },
-        Err(saw) => Step {
-            name,
-            ok: false,
-            saw,
-        },
-    }
+    Step::judged(name, outcome)
 }

@@ -166,36 +166,9 @@ fn start_nginx(interop: &Path, run_dir: &Path, port: u16, demo_base: &str) -> Op
             &interop.join("node_modules").display().to_string(),
         )
         .replace("{{DEMO}}", demo_base.trim_start_matches("http://"));
-    let config_path = run_dir.join("nginx.conf");
-    std::fs::write(&config_path, config).ok()?;
-    let child = Command::new("nginx")
-        .arg("-c")
-        .arg(&config_path)
-        .arg("-p")
-        .arg(run_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let server = match child {
-        Ok(child) => Server(child),
-        Err(error) => {
-            eprintln!("xtask interop: cannot start nginx: {error}");
-            return None;
-        }
-    };
-    // Wait until it listens.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            eprintln!(
-                "xtask interop: nginx did not start; see {}",
-                run_dir.join("error.log").display()
-            );
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(server)
+    crate::cluster::run_nginx(run_dir, &config, port)
+        .map_err(|error| eprintln!("xtask interop: {error}"))
+        .ok()
 }
 
 /// Runs one client script (killed at the deadline) and parses its JSON lines.

@@ -42,14 +42,7 @@ async fn route(
             .into_response()
             .map(BodyExt::boxed_unsync),
         "/fire" => {
-            let query = request.uri().query().unwrap_or_default().to_owned();
-            let number = |name: &str| {
-                form_urlencoded::parse(query.as_bytes())
-                    .find(|(key, _)| key == name)
-                    .and_then(|(_, value)| value.parse::<u64>().ok())
-                    .unwrap_or(0)
-            };
-            let (count, gap_ms) = (number("count"), number("gap_ms"));
+            let (count, gap_ms) = fanout::fire_params(request.uri().query().unwrap_or_default());
             tokio::spawn(async move {
                 let publish = |hub: SharedHub| async move {
                     let event = Event::new().data(now_nanos().to_string());

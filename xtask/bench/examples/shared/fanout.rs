@@ -25,3 +25,15 @@ pub fn print_result(mut latencies: Vec<u64>, expected: usize, extra: f64) {
         latencies.len()
     );
 }
+
+/// The `count` and `gap_ms` of a `/fire` query (0 when absent or not a number).
+#[allow(dead_code)]
+pub fn fire_params(query: &str) -> (u64, u64) {
+    let number = |name: &str| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == name)
+            .and_then(|(_, value)| value.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (number("count"), number("gap_ms"))
+}
