@@ -166,11 +166,13 @@ pub async fn observe(
     let mut method = target.method.clone();
     let mut body = target.body.clone();
     let mut redirects = 0;
+    // What is sent: the target's headers, less its credentials once a redirect has left
+    // the target's origin.
+    let mut sent = std::borrow::Cow::Borrowed(target);
     let (response, connection) = loop {
-        let (response, connection) =
-            timeout_at(deadline, send(target, &url, &method, body.clone()))
-                .await
-                .map_err(|_| ClientError::NoResponse(limits.duration))??;
+        let (response, connection) = timeout_at(deadline, send(&sent, &url, &method, body.clone()))
+            .await
+            .map_err(|_| ClientError::NoResponse(limits.duration))??;
         let location = response
             .headers()
             .get(header::LOCATION)
@@ -178,6 +180,9 @@ pub async fn observe(
         match (response.status().as_u16(), location) {
             (301 | 302 | 303 | 307 | 308, Some(location)) if redirects < MAX_REDIRECTS => {
                 url = resolve(&url, location)?;
+                if !same_origin(&url, &target.url) && carries_credentials(&sent) {
+                    sent = std::borrow::Cow::Owned(without_credentials(target));
+                }
                 if response.status().as_u16() <= 303 {
                     method = Method::GET;
                     body = None;
@@ -240,20 +245,51 @@ pub(crate) fn millis(duration: Duration) -> f64 {
     (duration.as_micros() as f64) / 1000.0
 }
 
+/// Where a `Location` points, resolved against the URL that answered with it (the WHATWG
+/// URL rules, by the `url` crate: `//host/path`, `?query`, `../x` and the rest).
 fn resolve(base: &Uri, location: &str) -> Result<Uri, ClientError> {
-    if location.starts_with("http://") || location.starts_with("https://") {
-        return parse_url(location);
-    }
-    let scheme = base.scheme_str().unwrap_or("http");
-    let authority = base.authority().map_or("", |a| a.as_str());
-    let path = if location.starts_with('/') {
-        location.to_owned()
-    } else {
-        let base_path = base.path();
-        let dir = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
-        format!("{dir}{location}")
+    let base = url::Url::parse(&base.to_string())
+        .map_err(|e| ClientError::InvalidUrl(format!("{base}: {e}")))?;
+    let next = base.join(location).map_err(|e| {
+        ClientError::Request(format!(
+            "the redirect Location {location:?} is not a URL: {e}"
+        ))
+    })?;
+    parse_url(next.as_str())
+}
+
+/// The request headers a browser (and fetch) never carries across origins on a redirect:
+/// a server that redirects elsewhere must not receive the target's credentials. (The
+/// same list as tower-http's `FilterCredentials`; this client opens a connection per
+/// request and timestamps every chunk, so it follows redirects itself.)
+const CREDENTIALS: [header::HeaderName; 3] = [
+    header::AUTHORIZATION,
+    header::COOKIE,
+    header::PROXY_AUTHORIZATION,
+];
+
+fn same_origin(a: &Uri, b: &Uri) -> bool {
+    let origin = |uri: &Uri| {
+        url::Url::parse(&uri.to_string())
+            .ok()
+            .map(|url| url.origin())
     };
-    parse_url(&format!("{scheme}://{authority}{path}"))
+    matches!((origin(a), origin(b)), (Some(a), Some(b)) if a == b)
+}
+
+fn carries_credentials(target: &Target) -> bool {
+    target
+        .headers
+        .iter()
+        .any(|(name, _)| CREDENTIALS.contains(name))
+}
+
+fn without_credentials(target: &Target) -> Target {
+    let mut target = target.clone();
+    target
+        .headers
+        .retain(|(name, _)| !CREDENTIALS.contains(name));
+    target
 }
 
 type Sent = (Response<Incoming>, JoinHandle<()>);
