@@ -55,7 +55,8 @@ where
         let Ok(mut data) = frame.into_data() else {
             continue;
         };
-        let data = match decoder.decode(data.copy_to_bytes(data.remaining())) {
+        let room = limits.max_bytes - bytes;
+        let data = match decoder.decode(data.copy_to_bytes(data.remaining()), room) {
             Ok(data) => data,
             Err(message) => break End::Error { message },
         };
@@ -117,18 +118,35 @@ impl Decoder {
         }
     }
 
-    pub(crate) fn decode(&mut self, data: Bytes) -> Result<Bytes, String> {
+    /// Decodes `data`, producing at most `room` bytes: input goes in small steps and
+    /// stops once the output fills the room, so a bomb (a few KiB that inflate to GiB)
+    /// never allocates more than the room plus one step's output (about 0.5 MiB at
+    /// deflate's largest ratio).
+    pub(crate) fn decode(&mut self, data: Bytes, room: usize) -> Result<Bytes, String> {
         use std::io::Write;
+        /// Input fed per step.
+        const STEP: usize = 512;
+        fn bounded<W: Write>(
+            decoder: &mut W,
+            output: impl Fn(&mut W) -> &mut Vec<u8>,
+            data: &[u8],
+            room: usize,
+        ) -> std::io::Result<Vec<u8>> {
+            for piece in data.chunks(STEP) {
+                decoder.write_all(piece)?;
+                decoder.flush()?;
+                if output(decoder).len() >= room {
+                    break;
+                }
+            }
+            let mut out = std::mem::take(output(decoder));
+            out.truncate(room);
+            Ok(out)
+        }
         let output = match self {
-            Self::Identity => return Ok(data),
-            Self::Gzip(decoder) => decoder
-                .write_all(&data)
-                .and_then(|()| decoder.flush())
-                .map(|()| std::mem::take(decoder.get_mut())),
-            Self::Deflate(decoder) => decoder
-                .write_all(&data)
-                .and_then(|()| decoder.flush())
-                .map(|()| std::mem::take(decoder.get_mut())),
+            Self::Identity => return Ok(data.slice(..data.len().min(room))),
+            Self::Gzip(decoder) => bounded(decoder, |d| d.get_mut(), &data, room),
+            Self::Deflate(decoder) => bounded(decoder, |d| d.get_mut(), &data, room),
         };
         output
             .map(Bytes::from)

@@ -1,47 +1,14 @@
 //! Redirects: `Location` resolved by the URL rules, and no credentials carried to another
 //! origin (as browsers and fetch do), on the main request and on the probes alike.
 
-use std::sync::{Arc, Mutex};
+#[path = "support/raw_server.rs"]
+mod raw_server;
+
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
+use raw_server::server;
 use sse_conformance::client::{observe, Limits, Target};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
-/// A server that answers every request with `answer(path)` and keeps each request head.
-async fn server(
-    answer: impl Fn(&str) -> String + Send + Sync + 'static,
-) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let heads = Arc::new(Mutex::new(Vec::new()));
-    let answer = Arc::new(answer);
-    let seen = heads.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let (seen, answer) = (seen.clone(), answer.clone());
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&head).into_owned();
-                let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                seen.lock().unwrap().push(head);
-                let _ = socket.write_all(answer(&path).as_bytes()).await;
-            });
-        }
-    });
-    (base, heads)
-}
 
 fn redirect(location: &str) -> String {
     format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n")
@@ -76,9 +43,9 @@ fn quick() -> Limits {
 
 #[tokio::test]
 async fn credentials_never_follow_a_redirect_to_another_origin() {
-    let (elsewhere, seen_elsewhere) = server(|_| STREAM.to_owned()).await;
+    let (elsewhere, seen_elsewhere) = server(|_| STREAM.into()).await;
     let location = format!("{elsewhere}/events");
-    let (origin, seen_at_origin) = server(move |_| redirect(&location)).await;
+    let (origin, seen_at_origin) = server(move |_| redirect(&location).into_bytes()).await;
     let transcript = observe(
         &with_secrets(&format!("{origin}/events")),
         &quick(),
@@ -112,9 +79,9 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
 async fn credentials_follow_a_redirect_within_the_origin() {
     let (base, seen) = server(|path| {
         if path == "/old" {
-            redirect("/events")
+            redirect("/events").into_bytes()
         } else {
-            STREAM.to_owned()
+            STREAM.into()
         }
     })
     .await;
@@ -132,13 +99,13 @@ async fn credentials_follow_a_redirect_within_the_origin() {
 
 #[tokio::test]
 async fn locations_resolve_by_the_url_rules() {
-    let (elsewhere, seen_elsewhere) = server(|_| STREAM.to_owned()).await;
+    let (elsewhere, seen_elsewhere) = server(|_| STREAM.into()).await;
     let authority = elsewhere.trim_start_matches("http://").to_owned();
     // Scheme-relative (`//host/path`) and query-only (`?x=1`) locations.
     let (origin, seen) = server(move |path| match path {
-        "/a/b" => redirect("?x=1"),
-        "/a/b?x=1" => redirect(&format!("//{authority}/c/d?y=2")),
-        _ => STREAM.to_owned(),
+        "/a/b" => redirect("?x=1").into_bytes(),
+        "/a/b?x=1" => redirect(&format!("//{authority}/c/d?y=2")).into_bytes(),
+        _ => STREAM.into(),
     })
     .await;
     let transcript = observe(

@@ -1,0 +1,61 @@
+//! What a hostile server can make the checker hold: bounded by `Limits::max_bytes`, a
+//! compressed body included (a gzip bomb in one frame is inflated only up to the limit).
+
+#[path = "support/raw_server.rs"]
+mod raw_server;
+
+use std::io::Write;
+use std::time::Duration;
+
+use raw_server::server;
+use sse_conformance::client::{observe, Limits, Target};
+use sse_conformance::transcript::End;
+
+/// 64 MiB of event-stream comment bytes, gzipped (about 64 KiB), sent as one frame.
+fn gzip_bomb() -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let line = [b':'; 1023];
+    for _ in 0..(64 * 1024) {
+        encoder.write_all(&line).unwrap();
+        encoder.write_all(b"\n").unwrap();
+    }
+    let body = encoder.finish().unwrap();
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    response
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_is_inflated_only_up_to_the_byte_limit() {
+    let bomb = gzip_bomb();
+    assert!(bomb.len() < 1 << 20, "the bomb is small on the wire");
+    let (base, _) = server(move |_| bomb.clone()).await;
+    let limits = Limits {
+        duration: Duration::from_secs(5),
+        max_events: None,
+        max_bytes: 256 * 1024,
+    };
+    let transcript = observe(
+        &Target::get(&format!("{base}/")).unwrap(),
+        &limits,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let kept: usize = transcript
+        .chunks
+        .iter()
+        .map(|chunk| chunk.bytes.len())
+        .sum();
+    assert!(
+        kept <= limits.max_bytes,
+        "kept {kept} bytes, limit {}",
+        limits.max_bytes
+    );
+    assert!(kept >= limits.max_bytes / 2, "kept only {kept} bytes");
+    assert_eq!(transcript.end, End::Enough);
+}
