@@ -50,6 +50,8 @@ pub mod llm;
 mod metrics;
 pub mod reconnect;
 pub mod replay;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod service;
 mod stream;
 mod timer;

@@ -229,6 +229,45 @@ async fn chat_streams_json_tokens_then_done() {
 }
 
 #[tokio::test]
+async fn a_chat_prompt_is_bounded_so_a_stream_holds_little() {
+    let base = start().await;
+    let prompt = |bytes: usize| format!(r#"{{"prompt":"{}"}}"#, "a ".repeat(bytes / 2));
+    let too_long = request(
+        &base,
+        Method::POST,
+        "/chat",
+        Some(&prompt(app::MAX_PROMPT + 2)),
+        quick(),
+    )
+    .await;
+    assert_eq!(too_long.status, 413);
+    let body: Vec<u8> = too_long
+        .chunks
+        .iter()
+        .flat_map(|c| c.bytes.clone())
+        .collect();
+    let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        error["error"].as_str().unwrap().contains("at most"),
+        "{error}"
+    );
+    let limits = Limits {
+        max_events: Some(3),
+        ..quick()
+    };
+    let longest = request(
+        &base,
+        Method::POST,
+        "/chat",
+        Some(&prompt(app::MAX_PROMPT)),
+        limits,
+    )
+    .await;
+    assert!(longest.is_event_stream());
+    assert_eq!(longest.analyze().events().count(), 3);
+}
+
+#[tokio::test]
 async fn echo_streams_exactly_the_script_or_400s_before_anything() {
     let base = start().await;
     let script = r#"{"events":[{"id":"7","event":"a","data":"x\r\ny","retry":250,"comment":"c"},{"data":""}]}"#;

@@ -9,17 +9,14 @@ use bytes::Bytes;
 use futures_util::{stream, Stream, StreamExt};
 use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, Limited};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
 use sse_layer::hub::Subscribe;
-use sse_layer::lifecycle::{Shutdown, WriteDeadline};
+use sse_layer::lifecycle::Shutdown;
 use sse_layer::llm::{self, Anthropic, Framer, OpenAiChat, OpenAiResponses};
+use sse_layer::serve::Server;
 use sse_layer::{BoxError, Event, EventStream, LastEventId, SseLayer};
 use tokio::net::TcpListener;
 use tower::{service_fn, Layer, Service};
-use tower_http::add_extension::AddExtension;
 
 use super::hubs::{HubError, Hubs};
 
@@ -29,6 +26,8 @@ type Events = Pin<Box<dyn Stream<Item = Event> + Send>>;
 const PAGE: &str = include_str!("page.html");
 /// Request bodies (chat prompts, echo scripts) larger than this get a 413.
 const MAX_REQUEST_BODY: usize = 1 << 20;
+/// A chat prompt longer than this (in bytes) gets a 413: what a stream holds is bounded.
+pub const MAX_PROMPT: usize = 16 * 1024;
 /// A client that does not read for this long is dropped (heartbeats count as writes).
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(30);
 /// The longest topic name `/publish` and `/subscribe` accept.
@@ -65,7 +64,9 @@ pub async fn serve(listener: TcpListener, layer: SseLayer) {
 
 /// As [`serve`], until `shutdown` is triggered; then it stops accepting, lets every
 /// stream send its final event (the layer must have been given the same `shutdown`) and
-/// returns when the connections are done, or after `grace` plus a second at most.
+/// returns when the connections are done, or `grace` after the trigger at the latest.
+/// `sse_layer::serve::Server` does the accepting: head timeout, accept back-off, a
+/// bounded send buffer, the write deadline.
 pub async fn serve_until(
     listener: TcpListener,
     layer: SseLayer,
@@ -73,29 +74,11 @@ pub async fn serve_until(
     shutdown: Shutdown,
     grace: Duration,
 ) {
-    let service = app(layer, hubs);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    loop {
-        let socket = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((socket, _)) => socket,
-                Err(_) => continue,
-            },
-            () = shutdown.triggered() => break,
-        };
-        // A client that stops reading is dropped after WRITE_DEADLINE; the flag tells the
-        // layer why, for its disconnect report.
-        let socket = WriteDeadline::new(socket, WRITE_DEADLINE);
-        let service = AddExtension::new(service.clone(), socket.stalled());
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let connection =
-                builder.serve_connection(TokioIo::new(socket), TowerToHyperService::new(service));
-            let _ = watcher.watch(connection).await;
-        });
-    }
-    let _ = tokio::time::timeout(grace + Duration::from_secs(1), graceful.shutdown()).await;
+    Server::new()
+        .write_deadline(Some(WRITE_DEADLINE))
+        .shutdown(shutdown, grace)
+        .serve(listener, app(layer, hubs))
+        .await;
 }
 
 async fn route(
@@ -277,18 +260,36 @@ async fn chat(request: Request<hyper::body::Incoming>) -> Answer {
             )))
         }
     };
+    if prompt.len() > MAX_PROMPT {
+        return Err(Refusal {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            body: serde_json::json!({
+                "error": format!("the prompt is {} bytes; at most {MAX_PROMPT}", prompt.len())
+            }),
+        });
+    }
     let answer = format!(
         "You said: {prompt}\nThis reply streams one token at a time, the way a language model answers."
     );
-    let tokens: Vec<String> = answer.split_inclusive(' ').map(str::to_owned).collect();
-    let tokens =
-        stream::iter(tokens.into_iter().enumerate()).then(move |(index, token)| async move {
-            tokio::time::sleep(Duration::from_millis(25)).await;
-            match fail_after {
-                Some(limit) if index >= limit => Err(BoxError::from("the model backend went away")),
-                _ => Ok(token),
+    // One token at a time from the one string (a token is a word and its space): what a
+    // stream holds is the answer, never a copy per token.
+    let tokens = stream::unfold(
+        (answer, 0usize, 0usize),
+        move |(answer, at, index)| async move {
+            if at >= answer.len() {
+                return None;
             }
-        });
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let end = answer[at..]
+                .find(' ')
+                .map_or(answer.len(), |space| at + space + 1);
+            let piece = match fail_after {
+                Some(limit) if index >= limit => Err(BoxError::from("the model backend went away")),
+                _ => Ok(answer[at..end].to_owned()),
+            };
+            Some((piece, (answer, end, index + 1)))
+        },
+    );
     let pieces = match coalesce_ms {
         Some(ms) => llm::coalesce(tokens, Duration::from_millis(ms), 256).boxed(),
         None => tokens.boxed(),

@@ -542,8 +542,9 @@ impl Shared {
     /// Forgets a subscription that went away: its queue is closed at once (publishing
     /// skips it from then on), and its entries leave the lists at the next publish to
     /// them or at a sweep. Sweeps are amortised: one pass over the lists once as many
-    /// subscriptions have gone as are open (64 at least), so a disconnect costs O(1) and
-    /// never waits for the hub's lock, and dead entries never outnumber live ones by much.
+    /// subscriptions have gone as are open (64 at least), so a disconnect costs amortised
+    /// O(1): most drops never take the hub's lock, the one that sweeps takes it once,
+    /// and dead entries never outnumber live ones by much.
     fn forget(&self, queue: &Queue) {
         queue.close(DisconnectReason::ClientGone);
         self.metrics.subscribers.decrement(1.0);

@@ -19,7 +19,9 @@ use crate::BoxError;
 ///
 /// When it is behind, everything queued (up to 64 KiB) goes out in one frame; a single
 /// waiting event goes out as the shared bytes themselves, without a copy. Dropping it (the
-/// client went away) unsubscribes it, without taking the hub's lock. It ends after its queue is drained when the hub cut
+/// client went away) unsubscribes it: its queue is closed at once, and the hub's lock is
+/// taken only by the one drop in many that sweeps the closed entries away (amortised
+/// O(1); see `Hub`'s docs). It ends after its queue is drained when the hub cut
 /// it off for being slow (see [`Overflow`](super::Overflow)), and tells the layer so
 /// through [`EndReason`].
 ///
