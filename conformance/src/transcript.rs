@@ -132,8 +132,13 @@ pub struct TimedItem {
 /// What a client makes of the body: the parser run over the chunks, plus byte facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    /// Events, retries, comments and notices in order.
+    /// Events, retries, comments and notices in order; of the comments and of the
+    /// notices, only the first [`SAMPLE`](Self::SAMPLE) of each are kept.
     pub items: Vec<TimedItem>,
+    /// How many comment lines the stream had (all of them, kept or not).
+    pub comments: usize,
+    /// How many notices the parser raised (all of them, kept or not).
+    pub notices: usize,
     /// A size limit the stream broke.
     pub parse_error: Option<ParseError>,
     /// What was still unfinished when the observation ended.
@@ -147,6 +152,9 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// How many comments, and how many notices, [`items`](Self::items) keeps at most.
+    pub const SAMPLE: usize = 256;
+
     /// The dispatched events with their arrival times.
     pub fn events(&self) -> impl Iterator<Item = (f64, &crate::parser::Event)> {
         self.items.iter().filter_map(|timed| match &timed.item {
@@ -203,11 +211,29 @@ impl Transcript {
         let mut parser = Parser::with_options(ParserOptions::diagnostics());
         let mut items = Vec::new();
         let mut parse_error = None;
+        let (mut comments, mut notices) = (0usize, 0usize);
         for chunk in &self.chunks {
             let at_ms = chunk.at_ms;
-            if let Err(error) =
-                parser.feed(&chunk.bytes, |item| items.push(TimedItem { at_ms, item }))
-            {
+            let fed = parser.feed(&chunk.bytes, |item| {
+                // Comments and notices can be one per line: a hostile stream of short
+                // lines must not cost an allocation each. Count them all; keep a sample.
+                let counter = match item {
+                    Item::Comment(_) => Some(&mut comments),
+                    Item::Notice(_) => Some(&mut notices),
+                    _ => None,
+                };
+                let keep = match counter {
+                    None => true,
+                    Some(count) => {
+                        *count += 1;
+                        *count <= Analysis::SAMPLE
+                    }
+                };
+                if keep {
+                    items.push(TimedItem { at_ms, item });
+                }
+            });
+            if let Err(error) = fed {
                 parse_error = Some(error);
                 break;
             }
@@ -217,6 +243,8 @@ impl Transcript {
         let invalid_utf8_at = std::str::from_utf8(&body).err().map(|e| e.valid_up_to());
         Analysis {
             items,
+            comments,
+            notices,
             parse_error,
             leftover,
             invalid_utf8_at,

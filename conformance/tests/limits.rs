@@ -59,3 +59,68 @@ async fn a_gzip_bomb_is_inflated_only_up_to_the_byte_limit() {
     assert!(kept >= limits.max_bytes / 2, "kept only {kept} bytes");
     assert_eq!(transcript.end, End::Enough);
 }
+
+/// A stream of `lines` copies of `line`, with a Content-Length, then the end.
+fn many_lines(line: &[u8], lines: usize) -> Vec<u8> {
+    let body = line.repeat(lines);
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    response
+}
+
+#[tokio::test]
+async fn a_stream_of_tiny_lines_costs_a_count_not_an_allocation_each() {
+    const LINES: usize = 2_000_000;
+    for (line, what) in [
+        (&b"x\n"[..], "unknown-field lines"),
+        (&b":\n"[..], "comment lines"),
+    ] {
+        let response = many_lines(line, LINES);
+        let (base, _) = server(move |_| response.clone()).await;
+        let limits = Limits {
+            duration: Duration::from_secs(20),
+            ..Limits::default()
+        };
+        let transcript = observe(
+            &Target::get(&format!("{base}/")).unwrap(),
+            &limits,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(transcript.analyze().body_bytes, 2 * LINES, "{what}");
+        let analysis = transcript.analyze();
+        assert!(
+            analysis.items.len() <= sse_conformance::transcript::Analysis::SAMPLE,
+            "{what}: {} items kept",
+            analysis.items.len()
+        );
+        assert_eq!(
+            analysis.comments + analysis.notices,
+            LINES,
+            "{what}: every line counted"
+        );
+        // The check that lists ignored fields reports them all, from the counts.
+        if line == b"x\n" {
+            let results = sse_conformance::checks::run_all(
+                &transcript,
+                &sse_conformance::checks::CheckOptions::default(),
+                &sse_conformance::checks::Probes::offline(),
+                &[],
+            );
+            let syntax = results
+                .iter()
+                .find(|result| result.id == "field-syntax")
+                .unwrap();
+            assert!(
+                syntax.message.starts_with(&format!("{LINES} field(s)")),
+                "{}",
+                syntax.message
+            );
+        }
+    }
+}
