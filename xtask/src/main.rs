@@ -29,7 +29,7 @@ pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 9] = [
     "-p",
     "sse-conformance",
     "--features",
-    "sse-layer/redis",
+    "sse-layer/redis,sse-layer/tls",
 ];
 
 /// The origin the demo allows and the checker pretends to be: a typical dev front end.
@@ -80,7 +80,7 @@ fn ci() -> i32 {
             "--workspace",
             "--all-targets",
             "--features",
-            "sse-layer/redis",
+            "sse-layer/redis,sse-layer/tls",
             "--",
             "-D",
             "warnings",
@@ -96,7 +96,7 @@ fn ci() -> i32 {
             "warnings",
         ],
         // The Redis tests start their own redis-server (installed by .ci/run).
-        &["test", "--workspace", "--features", "sse-layer/redis"],
+        &["test", "--workspace", "--features", "sse-layer/redis,sse-layer/tls"],
     ];
     for step in steps {
         if !run(&cargo, step) {
@@ -105,7 +105,7 @@ fn ci() -> i32 {
         }
     }
     // Docs: broken intra-doc links and bad rustdoc are errors.
-    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance --features sse-layer/redis");
+    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance --features sse-layer/redis,sse-layer/tls");
     let docs = Command::new(&cargo)
         .args([
             "doc",
@@ -115,7 +115,7 @@ fn ci() -> i32 {
             "-p",
             "sse-conformance",
             "--features",
-            "sse-layer/redis",
+            "sse-layer/redis,sse-layer/tls",
         ])
         .env("RUSTDOCFLAGS", "-D warnings")
         .status();

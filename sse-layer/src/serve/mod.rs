@@ -12,6 +12,7 @@
 //! | [`write_deadline`](Server::write_deadline) | 30 s | a write blocked that long drops the connection, reported as `Slow` (see [`WriteDeadline`]) |
 //! | [`shutdown`](Server::shutdown) | none | once triggered: stop accepting, let connections finish; **`serve` returns at most `grace` after the trigger**, dropping what is still open |
 //! | HTTP/2 | hyper's: 200 concurrent streams, at most 20 pending reset streams | rapid-reset protection kept |
+//! | [`tls`](Server::tls) (feature `tls`) | off | https with your rustls configuration; the handshake must finish within the head timeout |
 //!
 //! Pair it with [`SseLayer::shutdown`](crate::SseLayer::shutdown) with the same
 //! [`Shutdown`] and grace, so that every stream sends its final event within it.
@@ -64,8 +65,10 @@ use crate::BoxError;
 use backoff::AcceptBackoff;
 
 /// The accept loop and its settings; see the [module docs](self).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Server {
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
     header_read_timeout: Duration,
     send_buffer: Option<usize>,
     write_deadline: Option<Duration>,
@@ -73,9 +76,21 @@ pub struct Server {
     backoff: (Duration, Duration),
 }
 
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("send_buffer", &self.send_buffer)
+            .field("write_deadline", &self.write_deadline)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for Server {
     fn default() -> Self {
         Self {
+            #[cfg(feature = "tls")]
+            tls: None,
             header_read_timeout: Duration::from_secs(10),
             send_buffer: Some(256 * 1024),
             write_deadline: Some(Duration::from_secs(30)),
@@ -132,6 +147,24 @@ impl Server {
     /// ```
     pub fn write_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.write_deadline = deadline;
+        self
+    }
+
+    /// Serve https with `config` (feature `tls`): HTTP/2 or HTTP/1.1 as the client's ALPN
+    /// and `config.alpn_protocols` agree (put `h2` and `http/1.1` there). The handshake
+    /// runs in the connection's own task and must complete within the
+    /// [`header_read_timeout`](Self::header_read_timeout).
+    ///
+    /// ```no_run
+    /// # fn config() -> rustls::ServerConfig { unimplemented!() }
+    /// let mut config: rustls::ServerConfig = config(); // your certificate and key
+    /// config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    /// let server = sse_layer::serve::Server::new().tls(std::sync::Arc::new(config));
+    /// # let _ = server;
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: std::sync::Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
         self
     }
 
@@ -227,12 +260,27 @@ impl Server {
                 .timer(TokioTimer::new())
                 .header_read_timeout(self.header_read_timeout);
             builder.http2().timer(TokioTimer::new());
+            let service = TowerToHyperService::new(service);
+            let watcher = graceful.watcher();
+            #[cfg(feature = "tls")]
+            if let Some(acceptor) = self.tls.clone() {
+                let handshake_timeout = self.header_read_timeout;
+                connections.spawn(async move {
+                    let handshake =
+                        tokio::time::timeout(handshake_timeout, acceptor.accept(socket));
+                    let Ok(Ok(tls)) = handshake.await else {
+                        return;
+                    };
+                    let connection = builder.serve_connection(TokioIo::new(tls), service);
+                    let _ = watcher.watch(connection.into_owned()).await;
+                });
+                continue;
+            }
             let connection = builder
-                .serve_connection(TokioIo::new(socket), TowerToHyperService::new(service))
+                .serve_connection(TokioIo::new(socket), service)
                 .into_owned();
-            let watched = graceful.watch(connection);
             connections.spawn(async move {
-                let _ = watched.await;
+                let _ = watcher.watch(connection).await;
             });
         }
         // The hard bound: whatever is still open `grace` after the trigger is dropped.
