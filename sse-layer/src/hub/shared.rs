@@ -22,7 +22,7 @@ const WRITE_QUEUE: usize = 4096;
 const WRITE_BATCH: usize = 512;
 
 /// A broadcast hub shared by every instance through a [`SharedLog`] (such as
-/// [`RedisLog`](crate::replay::RedisLog)). Cheap to clone: clones share everything.
+/// `replay::RedisLog`, feature `redis`). Cheap to clone: clones share everything.
 ///
 /// - **One order everywhere.** `publish` appends to the shared log, which numbers the
 ///   event; each instance's follower (one per hub, one engine connection) reads the log in

@@ -12,7 +12,7 @@
 //! | [`write_deadline`](Server::write_deadline) | 30 s | a write blocked that long drops the connection, reported as `Slow` (see [`WriteDeadline`]) |
 //! | [`shutdown`](Server::shutdown) | none | once triggered: stop accepting, let connections finish; **`serve` returns at most `grace` after the trigger**, dropping what is still open |
 //! | HTTP/2 | hyper's: 200 concurrent streams, at most 20 pending reset streams | rapid-reset protection kept |
-//! | [`tls`](Server::tls) (feature `tls`) | off | https with your rustls configuration; the handshake must finish within the head timeout |
+//! | `tls` (feature `tls`) | off | https with your rustls configuration; the handshake must finish within the head timeout |
 //!
 //! Pair it with [`SseLayer::shutdown`](crate::SseLayer::shutdown) with the same
 //! [`Shutdown`] and grace, so that every stream sends its final event within it.
