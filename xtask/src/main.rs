@@ -96,7 +96,12 @@ fn ci() -> i32 {
             "warnings",
         ],
         // The Redis tests start their own redis-server (installed by .ci/run).
-        &["test", "--workspace", "--features", "sse-layer/redis,sse-layer/tls"],
+        &[
+            "test",
+            "--workspace",
+            "--features",
+            "sse-layer/redis,sse-layer/tls",
+        ],
     ];
     for step in steps {
         if !run(&cargo, step) {
