@@ -6,17 +6,30 @@
 //! - [`checks`]: the catalogue, each check a pure function of transcripts.
 //! - [`run`]: a whole live check (main stream + probes) into a [`report::Report`].
 //! - [`testing`]: snapshot transcripts of a tower service or URL, for `insta`.
+//!
+//! Everything but [`parser`] and [`transcript`] is the feature `checker` (on by default).
+//! A program that only parses depends on
+//! `sse-conformance = { version = "0.1", default-features = false }` and builds without
+//! tokio, hyper, rustls, clap or proptest.
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "checker")]
 pub mod checks;
+#[cfg(feature = "checker")]
 pub mod client;
+#[cfg(feature = "checker")]
 pub mod echo;
 pub mod parser;
+#[cfg(feature = "checker")]
 mod record;
+#[cfg(feature = "checker")]
 pub mod report;
+#[cfg(feature = "checker")]
 pub mod run;
+#[cfg(feature = "checker")]
 pub mod serve;
+#[cfg(feature = "checker")]
 pub mod testing;
 pub mod transcript;
 

@@ -72,7 +72,7 @@ pub(crate) fn cargo() -> String {
 
 fn ci() -> i32 {
     let cargo = cargo();
-    let steps: [&[&str]; 4] = [
+    let steps: [&[&str]; 5] = [
         &["fmt", "--all", "--check"],
         // With every feature the tests use, then the plain build of sse-layer (no redis).
         &[
@@ -95,6 +95,17 @@ fn ci() -> i32 {
             "-D",
             "warnings",
         ],
+        // The parser alone, as a library user who only parses gets it.
+        &[
+            "clippy",
+            "-p",
+            "sse-conformance",
+            "--lib",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
         // The Redis tests start their own redis-server (installed by .ci/run).
         &[
             "test",
@@ -108,6 +119,9 @@ fn ci() -> i32 {
             eprintln!("xtask ci: `cargo {}` failed", step.join(" "));
             return 1;
         }
+    }
+    if !parser_alone_is_light(&cargo) {
+        return 1;
     }
     // Docs: broken intra-doc links and bad rustdoc are errors.
     eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance --features sse-layer/redis,sse-layer/tls");
@@ -148,6 +162,36 @@ fn ci() -> i32 {
     }
     eprintln!("xtask ci: all green");
     0
+}
+
+/// `sse-conformance` without its default features must not pull in the checker's
+/// runtime: a program that only parses gets the parser and the transcript model.
+fn parser_alone_is_light(cargo: &str) -> bool {
+    let args = [
+        "tree",
+        "-p",
+        "sse-conformance",
+        "--no-default-features",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+    ];
+    eprintln!("$ cargo {}", args.join(" "));
+    let Ok(output) = Command::new(cargo).args(args).output() else {
+        eprintln!("xtask ci: cannot run cargo tree");
+        return false;
+    };
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let heavy: Vec<&str> = ["tokio ", "hyper ", "rustls ", "clap ", "proptest "]
+        .into_iter()
+        .filter(|name| tree.lines().any(|line| line.starts_with(name)))
+        .collect();
+    if !output.status.success() || !heavy.is_empty() {
+        eprintln!("xtask ci: sse-conformance without default features depends on {heavy:?}");
+        return false;
+    }
+    true
 }
 
 struct Demo {
