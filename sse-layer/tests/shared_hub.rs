@@ -668,3 +668,25 @@ async fn connections_killed_by_redis_lose_nothing_and_repeat_nothing() {
         assert!(ids.contains(id), "{id} missing from {ids:?}");
     }
 }
+
+#[tokio::test]
+async fn a_corrupted_epoch_in_redis_is_refused_not_written_or_panicked_on() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let name = unique_name("corrupt");
+    let a = hub(&url, &name);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    publish(&a, "t", "1").await;
+    let mut reader = Reader::new(a.subscribe(Subscribe::new()));
+    // Someone (or something) writes an epoch that would break the id line.
+    let meta = format!("{{{name}}}:meta");
+    assert!(server.cli(&["HSET", &meta, "e", "bad\nepoch"]).is_some());
+    let refused = a.publish("t", Event::new().data("2")).await;
+    assert!(
+        matches!(&refused, Err(PublishError::Unavailable(why)) if why.contains("epoch")),
+        "{refused:?}"
+    );
+    // Nothing with that epoch reaches a client, and nothing panicked: the stream is open.
+    assert!(reader.quiet(Duration::from_millis(600)).await.is_empty());
+    assert!(!reader.ended);
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::Hub;
-use crate::replay::shared::is_whole_event;
+use crate::replay::shared::{is_valid_epoch, is_whole_event};
 use crate::replay::window::Window;
 use crate::replay::SharedLog;
 
@@ -43,7 +43,11 @@ pub(super) async fn follow(
     let mut retry = RETRY.0;
     let head = loop {
         match log.head().await {
-            Ok(head) => break head,
+            Ok(head) if is_valid_epoch(&head.epoch) => break head,
+            Ok(head) => {
+                tracing::error!(epoch = ?head.epoch, "shared hub: the shared log's epoch is not letters and digits; retrying");
+                tokio::time::sleep(RETRY.1).await;
+            }
             Err(error) => {
                 tracing::warn!(%error, "shared hub: cannot read the shared log; retrying");
                 tokio::time::sleep(retry).await;
@@ -67,6 +71,11 @@ pub(super) async fn follow(
             }
         };
         retry = RETRY.0;
+        if !is_valid_epoch(&batch.epoch) {
+            tracing::error!(epoch = ?batch.epoch, "shared hub: the shared log's epoch is not letters and digits; retrying");
+            tokio::time::sleep(RETRY.1).await;
+            continue;
+        }
         if batch.epoch != epoch {
             // A new epoch. After an empty one (nothing was ever published, or the engine
             // was found empty) nobody holds an id to lose; otherwise the engine lost data.

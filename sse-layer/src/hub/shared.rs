@@ -13,6 +13,7 @@ use super::fetch::fetch_replay;
 use super::follower::{follow, FollowerConfig};
 use super::{Hub, HubBuilder, Overflow, PublishError, QueueLimits, Subscribe, Subscription};
 use crate::lifecycle::DisconnectReason;
+use crate::replay::shared::is_valid_epoch;
 use crate::replay::{Append, LogError, ResetReason, SharedLog};
 use crate::Event;
 
@@ -422,6 +423,15 @@ async fn write(log: Arc<dyn SharedLog>, mut writes: mpsc::Receiver<Write>) {
             })
             .collect();
         match log.append(&appends).await {
+            Ok(appended) if !is_valid_epoch(&appended.epoch) || appended.epoch.is_empty() => {
+                let error = LogError::new(format!(
+                    "the engine's epoch {:?} is not letters and digits",
+                    appended.epoch
+                ));
+                replies.into_iter().for_each(|reply| {
+                    let _ = reply.send(Err(error.clone()));
+                });
+            }
             Ok(appended) if appended.seqs.len() == replies.len() => {
                 for (reply, (seq, fresh)) in replies.into_iter().zip(appended.seqs) {
                     let _ = reply.send(Ok((appended.epoch.clone(), seq, fresh)));

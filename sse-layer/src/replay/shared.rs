@@ -154,8 +154,9 @@ impl fmt::Display for LogError {
 impl std::error::Error for LogError {}
 
 /// Whether `body` is what [`Append::body`] must be: whole events' fields, no blank line
-/// but the one that ends it, so that an entry read back can never split or merge events on
-/// the wire. An empty body (an empty event) is allowed.
+/// but the one that ends it, and no `id` field (the hub writes the id), so that an entry
+/// read back can never split or merge events on the wire or move a client's cursor. An
+/// empty body (an empty event) is allowed.
 pub(crate) fn is_whole_event(body: &[u8]) -> bool {
     if body.is_empty() {
         return true;
@@ -164,6 +165,16 @@ pub(crate) fn is_whole_event(body: &[u8]) -> bool {
         && !body.contains(&b'\r')
         && memchr::memmem::find(&body[..body.len() - 1], b"\n\n").is_none()
         && body[0] != b'\n'
+        && !body[..body.len() - 1]
+            .split(|&byte| byte == b'\n')
+            .any(|line| line == b"id" || line.starts_with(b"id:"))
+}
+
+/// Whether an engine's epoch can go into an id: 1 to 64 ASCII letters and digits (or
+/// empty: the engine holds nothing). Anything else (a corrupted or hostile store) is
+/// refused before it can reach the wire.
+pub(crate) fn is_valid_epoch(epoch: &str) -> bool {
+    epoch.len() <= 64 && epoch.bytes().all(|byte| byte.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]
@@ -175,14 +186,26 @@ mod tests {
         assert!(is_whole_event(b""));
         assert!(is_whole_event(b"data: x\n\n"));
         assert!(is_whole_event(b"event: a\ndata: x\ndata: y\n\n"));
+        assert!(is_whole_event(b"data: id: not a field\n\n"));
         for bad in [
             &b"data: x\n"[..],
             b"data: x",
             b"data: x\n\ndata: y\n\n",
             b"\n\n",
             b"data: x\r\n\r\n",
+            b"id: 7\ndata: x\n\n",
+            b"data: x\nid\n\n",
         ] {
             assert!(!is_whole_event(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn epochs() {
+        assert!(super::is_valid_epoch("k3x9a0"));
+        assert!(super::is_valid_epoch(""));
+        for bad in ["a\nb", "a-b", "a b", &"x".repeat(65), "é"] {
+            assert!(!super::is_valid_epoch(bad), "{bad:?}");
         }
     }
 }
