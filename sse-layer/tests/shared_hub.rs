@@ -676,7 +676,9 @@ async fn a_corrupted_epoch_in_redis_is_refused_not_written_or_panicked_on() {
     let name = unique_name("corrupt");
     let a = hub(&url, &name);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    publish(&a, "t", "1").await;
+    let first = publish(&a, "t", "1").await;
+    // Subscribed once event 1 is delivered: whatever reaches it after is new.
+    caught_up(&a, &first).await;
     let mut reader = Reader::new(a.subscribe(Subscribe::new()));
     // Someone (or something) writes an epoch that would break the id line.
     let meta = format!("{{{name}}}:meta");
