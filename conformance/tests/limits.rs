@@ -19,13 +19,17 @@ fn gzip_bomb() -> Vec<u8> {
         encoder.write_all(&line).unwrap();
         encoder.write_all(b"\n").unwrap();
     }
-    let body = encoder.finish().unwrap();
+    stream_response("Content-Encoding: gzip\r\n", &encoder.finish().unwrap())
+}
+
+/// A `200 text/event-stream` response with `headers` (each ending in CRLF) and `body`.
+fn stream_response(headers: &str, body: &[u8]) -> Vec<u8> {
     let mut response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n{headers}Content-Length: {}\r\n\r\n",
         body.len()
     )
     .into_bytes();
-    response.extend_from_slice(&body);
+    response.extend_from_slice(body);
     response
 }
 
@@ -62,14 +66,7 @@ async fn a_gzip_bomb_is_inflated_only_up_to_the_byte_limit() {
 
 /// A stream of `lines` copies of `line`, with a Content-Length, then the end.
 fn many_lines(line: &[u8], lines: usize) -> Vec<u8> {
-    let body = line.repeat(lines);
-    let mut response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    response.extend_from_slice(&body);
-    response
+    stream_response("", &line.repeat(lines))
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use super::subscription::PendingReplay;
 use super::{Deferred, Hub, Subscribe};
+use crate::replay::window::shared_id;
 use crate::replay::{History, Record, ResetReason, SharedLog};
 
 /// Entries read per call.
@@ -49,7 +50,7 @@ pub(super) async fn fetch_replay(
     let cursor = if epoch.is_empty() || through == 0 {
         String::new()
     } else {
-        format!("{epoch}-{through}")
+        shared_id(&epoch, through)
     };
     if client_epoch != epoch {
         pending.install_reset(hub.reset_event(ResetReason::Unknown, cursor));
@@ -72,10 +73,7 @@ pub(super) async fn fetch_replay(
                         seq: entry.seq,
                         topic: Arc::from(entry.topic),
                         key: entry.key.map(Arc::from),
-                        bytes: crate::encode::with_id(
-                            &format!("{epoch}-{}", entry.seq),
-                            &entry.body,
-                        ),
+                        bytes: crate::encode::with_id(&shared_id(&epoch, entry.seq), &entry.body),
                     };
                     if options.accepts(&record)
                         && crate::replay::shared::is_whole_event(&entry.body)

@@ -332,7 +332,7 @@ impl SharedHub {
             .map_err(|_| stopped())?
             .map_err(|error| PublishError::Unavailable(error.to_string()))?;
         Ok(SharedPublished {
-            id: format!("{epoch}-{seq}"),
+            id: crate::replay::window::shared_id(&epoch, seq),
             seq,
             fresh,
         })

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use super::shared::is_valid_epoch;
 use super::{parse_seq, MemoryLog, Position, Record, ReplayLog};
 
 /// An id split into its epoch and sequence number.
@@ -15,12 +16,16 @@ pub(crate) struct SharedId<'a> {
     pub(crate) seq: u64,
 }
 
+/// The id of event `seq` of `epoch` on the wire: `<epoch>-<seq>`.
+pub(crate) fn shared_id(epoch: &str, seq: u64) -> String {
+    format!("{epoch}-{seq}")
+}
+
 impl<'a> SharedId<'a> {
-    /// Parses `<epoch>-<seq>`; the epoch is one or more ASCII letters and digits.
+    /// Parses `<epoch>-<seq>`; the epoch is one to 64 ASCII letters and digits.
     pub(crate) fn parse(id: &'a str) -> Option<Self> {
         let (epoch, seq) = id.rsplit_once('-')?;
-        if epoch.is_empty() || epoch.len() > 64 || !epoch.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
+        if epoch.is_empty() || !is_valid_epoch(epoch) {
             return None;
         }
         Some(Self {
@@ -97,7 +102,7 @@ impl ReplayLog for Window {
     }
 
     fn id_of(&self, seq: u64) -> String {
-        format!("{}-{seq}", self.epoch)
+        shared_id(&self.epoch, seq)
     }
 
     fn epoch(&self) -> Option<&str> {
