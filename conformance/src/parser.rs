@@ -108,7 +108,8 @@ pub enum Notice {
 pub struct ParserOptions {
     /// The longest line accepted, in bytes, line break excluded.
     pub max_line_len: usize,
-    /// The largest data buffer of one event, in bytes.
+    /// The largest data buffer of one event, in bytes, judged at the end of each data
+    /// line (so the buffer holds at most this plus one line).
     pub max_event_len: usize,
     /// Report comment lines as [`Item::Comment`].
     pub comments: bool,
@@ -573,7 +574,9 @@ impl Parser {
             piece = piece.strip_prefix(b" ").unwrap_or(piece);
             strip_space = false;
         }
-        self.check_event_len(piece.len() + 1)?;
+        // The event's size is judged when the line ends, as for a line that came in one
+        // piece, so that which limit a stream breaks never depends on its chunking; until
+        // then the line limit bounds what the data buffer can grow by.
         self.data.extend_from_slice(piece);
         match end {
             None => {
@@ -581,6 +584,7 @@ impl Parser {
                 Ok(&[])
             }
             Some(end) => {
+                self.check_event_len(1)?;
                 self.field_lines += 1;
                 self.data.push(b'\n');
                 self.data_complete = self.data.len();

@@ -1,7 +1,8 @@
 //! `serve::Server` over real sockets, its timing on tokio's paused clock: a request head
 //! that never completes is dropped at the head timeout (slowloris); `serve` returns at
 //! most `grace` after the shutdown, however stuck a connection is; requests carry the
-//! connection's `Stalled` flag; HTTP/1.1 and h2c on one port.
+//! connection's `Stalled` flag; HTTP/1.1 and h2c on one port; at the connection limit
+//! the loop accepts nothing until a connection closes.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -53,19 +54,24 @@ async fn a_request_head_that_never_completes_is_dropped_at_the_timeout() {
             .header_read_timeout(Duration::from_secs(5))
             .serve(listener, app()),
     );
-    let mut slowloris = TcpStream::connect(&addr).await.unwrap();
-    slowloris
-        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let mut answer = Vec::new();
-    let _ = slowloris.read_to_end(&mut answer).await;
-    let waited = started.elapsed();
-    assert!(
-        waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
-        "closed after {waited:?}"
-    );
+    // Half an HTTP/1.1 head, half the HTTP/2 preface, and nothing at all.
+    for sent in [
+        &b"GET /events HTTP/1.1\r\nHost: x\r\n"[..],
+        &b"PRI * HTTP/2.0\r\n"[..],
+        &b""[..],
+    ] {
+        let mut slowloris = TcpStream::connect(&addr).await.unwrap();
+        slowloris.write_all(sent).await.unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        let _ = slowloris.read_to_end(&mut answer).await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
+            "after {:?}: closed after {waited:?}",
+            String::from_utf8_lossy(sent)
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -128,4 +134,31 @@ async fn requests_carry_the_stalled_flag_over_http1_and_h2c() {
     assert_eq!(response.version(), http::Version::HTTP_2);
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, "stalled flag: yes");
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_the_connection_limit_a_new_client_waits_until_one_closes() {
+    let (listener, addr) = listen().await;
+    tokio::spawn(
+        Server::new()
+            .max_connections(Some(2))
+            .serve(listener, app()),
+    );
+    let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut first = TcpStream::connect(&addr).await.unwrap();
+    let mut second = TcpStream::connect(&addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    for client in [&mut first, &mut second] {
+        client.write_all(request).await.unwrap();
+        assert!(client.read(&mut buf).await.unwrap() > 0, "served");
+    }
+    // The third gets through TCP (the kernel queues it) but is not served.
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    third.write_all(request).await.unwrap();
+    let waiting = tokio::time::timeout(Duration::from_secs(3), third.read(&mut buf)).await;
+    assert!(waiting.is_err(), "served beyond the limit");
+    drop(first);
+    let served = tokio::time::timeout(Duration::from_secs(3), third.read(&mut buf)).await;
+    assert!(served.expect("served once one closed").unwrap() > 0);
+    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
 }

@@ -10,10 +10,13 @@
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
 //! - `cluster [--debug] [--exit]`: Redis, two demo instances and an nginx balancer; the
 //!   checker and the demo's contract through the balancer, one instance killed.
+//! - `fuzz [TARGET] [--seconds N]`: libFuzzer on each fuzz target (`xtask/fuzz`), N seconds
+//!   each (default 600); new coverage is kept in `fixtures/fuzz/`, which `ci` replays.
 
 mod bench;
 mod bench_cluster;
 mod cluster;
+mod fuzz;
 mod interop;
 
 use std::io::{BufRead, BufReader};
@@ -43,9 +46,10 @@ fn main() {
         Some("bench") => bench::bench(args.get(1).map(String::as_str)),
         Some("interop") => interop::interop(),
         Some("cluster") => cluster::cluster(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit]>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N]>"
             );
             2
         }

@@ -81,6 +81,16 @@ impl<T> WriteDeadline<T> {
     pub fn stalled(&self) -> Stalled {
         self.stalled.clone()
     }
+
+    /// The wrapped connection.
+    ///
+    /// ```
+    /// let io = sse_layer::lifecycle::WriteDeadline::new(Vec::<u8>::new(), std::time::Duration::from_secs(1));
+    /// assert!(io.get_ref().is_empty());
+    /// ```
+    pub fn get_ref(&self) -> &T {
+        &self.io
+    }
 }
 
 impl<T: AsyncWrite> WriteDeadline<T> {

@@ -9,9 +9,11 @@
 //! | [`header_read_timeout`](Server::header_read_timeout) | 10 s | a client that sends half a request head and goes silent (slowloris) loses its connection |
 //! | accept back-off | 10 ms doubling to 1 s | out of file descriptors (EMFILE/ENFILE) or buffers, the loop waits instead of spinning, and recovers by itself |
 //! | [`send_buffer`](Server::send_buffer) | 256 KiB | a bounded kernel send buffer per socket (Linux doubles it): a client that stops reading blocks the writes after about 512 KiB, not the 4 MiB autotuning allows; measured to cost no throughput (a 64 KiB buffer cost 29% on `cargo xtask bench wire`) |
+//! | [`max_connections`](Server::max_connections) | 50,000 | at the limit the loop stops accepting until a connection closes: memory and file descriptors stay bounded (an idle stream costs about 15 KiB here, see BENCHMARKS.md) |
 //! | [`write_deadline`](Server::write_deadline) | 30 s | a write blocked that long drops the connection, reported as `Slow` (see [`WriteDeadline`]) |
 //! | [`shutdown`](Server::shutdown) | none | once triggered: stop accepting, let connections finish; **`serve` returns at most `grace` after the trigger**, dropping what is still open |
 //! | HTTP/2 | hyper's: 200 concurrent streams, at most 20 pending reset streams | rapid-reset protection kept |
+//! | protocol | HTTP/1.1 or h2c, told apart by peeking at the first bytes (within the head timeout) | hyper then reads a whole head at once, so an idle HTTP/1.1 stream keeps one 8 KiB read buffer, not 16 KiB |
 //! | `tls` (feature `tls`) | off | https with your rustls configuration; the handshake must finish within the head timeout |
 //!
 //! Pair it with [`SseLayer::shutdown`](crate::SseLayer::shutdown) with the same
@@ -45,6 +47,7 @@
 //! (`axum::serve::Listener`) to wrap the sockets.
 
 mod backoff;
+mod sniff;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -53,7 +56,9 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
 use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+#[cfg(feature = "tls")]
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -63,6 +68,9 @@ use tower::Service;
 use crate::lifecycle::{Shutdown, WriteDeadline};
 use crate::BoxError;
 use backoff::AcceptBackoff;
+
+/// The default of [`Server::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 50_000;
 
 /// The accept loop and its settings; see the [module docs](self).
 #[derive(Clone)]
@@ -74,6 +82,7 @@ pub struct Server {
     write_deadline: Option<Duration>,
     shutdown: Option<(Shutdown, Duration)>,
     backoff: (Duration, Duration),
+    max_connections: Option<usize>,
 }
 
 impl std::fmt::Debug for Server {
@@ -82,6 +91,7 @@ impl std::fmt::Debug for Server {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("send_buffer", &self.send_buffer)
             .field("write_deadline", &self.write_deadline)
+            .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +106,7 @@ impl Default for Server {
             write_deadline: Some(Duration::from_secs(30)),
             shutdown: None,
             backoff: (Duration::from_millis(10), Duration::from_secs(1)),
+            max_connections: Some(DEFAULT_MAX_CONNECTIONS),
         }
     }
 }
@@ -168,6 +179,21 @@ impl Server {
         self
     }
 
+    /// At most this many connections at once (`None`: no limit). At the limit the loop
+    /// stops accepting until one closes: new clients wait in the kernel's listen queue
+    /// (and time out there if it lasts), instead of taking memory and file descriptors.
+    /// Answer streams beyond a count with a 503 instead with
+    /// [`SseLayer::max_streams`](crate::SseLayer::max_streams).
+    ///
+    /// ```
+    /// let server = sse_layer::serve::Server::new().max_connections(Some(10_000));
+    /// # let _ = server;
+    /// ```
+    pub fn max_connections(mut self, max: Option<usize>) -> Self {
+        self.max_connections = max;
+        self
+    }
+
     /// Stop when `shutdown` is triggered: accept nothing more, let the open connections
     /// finish, and return at most `grace` after the trigger (connections still open then
     /// are dropped).
@@ -209,8 +235,16 @@ impl Server {
         let mut exhausted = false;
         // Each connection's task, so that those still open after the grace are dropped.
         let mut connections = tokio::task::JoinSet::new();
+        let max_connections = self.max_connections.unwrap_or(usize::MAX).max(1);
         loop {
             while connections.try_join_next().is_some() {}
+            if connections.len() >= max_connections {
+                tokio::select! {
+                    _ = connections.join_next() => {}
+                    () = shutdown.triggered() => break,
+                }
+                continue;
+            }
             let accepted = tokio::select! {
                 accepted = listener.accept() => accepted,
                 () = shutdown.triggered() => break,
@@ -254,20 +288,20 @@ impl Server {
                     request
                 }
             });
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(self.header_read_timeout);
-            builder.http2().timer(TokioTimer::new());
             let service = TowerToHyperService::new(service);
             let watcher = graceful.watcher();
+            let head_timeout = self.header_read_timeout;
             #[cfg(feature = "tls")]
             if let Some(acceptor) = self.tls.clone() {
-                let handshake_timeout = self.header_read_timeout;
+                // Over TLS the protocol is the one ALPN agreed on, which `auto` reads.
+                let mut builder = auto::Builder::new(TokioExecutor::new());
+                builder
+                    .http1()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(head_timeout);
+                builder.http2().timer(TokioTimer::new());
                 connections.spawn(async move {
-                    let handshake =
-                        tokio::time::timeout(handshake_timeout, acceptor.accept(socket));
+                    let handshake = tokio::time::timeout(head_timeout, acceptor.accept(socket));
                     let Ok(Ok(tls)) = handshake.await else {
                         return;
                     };
@@ -276,11 +310,27 @@ impl Server {
                 });
                 continue;
             }
-            let connection = builder
-                .serve_connection(TokioIo::new(socket), service)
-                .into_owned();
             connections.spawn(async move {
-                let _ = watcher.watch(connection).await;
+                // The head timeout covers the first bytes too.
+                let Some(protocol) = sniff::sniff(socket.get_ref(), head_timeout).await else {
+                    return;
+                };
+                let io = TokioIo::new(socket);
+                match protocol {
+                    sniff::Protocol::Http1 => {
+                        let connection = http1::Builder::new()
+                            .timer(TokioTimer::new())
+                            .header_read_timeout(head_timeout)
+                            .serve_connection(io, service);
+                        let _ = watcher.watch(connection).await;
+                    }
+                    sniff::Protocol::Http2 => {
+                        let connection = http2::Builder::new(TokioExecutor::new())
+                            .timer(TokioTimer::new())
+                            .serve_connection(io, service);
+                        let _ = watcher.watch(connection).await;
+                    }
+                }
             });
         }
         // The hard bound: whatever is still open `grace` after the trigger is dropped.

@@ -1,0 +1,29 @@
+//! `transcript_load`: any fixture that loads saves back to itself, and every offline check
+//! and every report format handles it without panicking.
+
+use sse_conformance::checks::{run_all, CheckOptions, Probes, CATALOGUE};
+use sse_conformance::report::{human, junit, Report};
+use sse_conformance::Transcript;
+
+/// The fuzzer's bytes as a fixture file.
+pub fn transcript_load(input: &[u8]) {
+    let Ok(transcript) = serde_json::from_slice::<Transcript>(input) else {
+        return;
+    };
+    let saved = serde_json::to_string_pretty(&transcript).expect("a transcript serialises");
+    let loaded: Transcript = serde_json::from_str(&saved).expect("a saved fixture loads");
+    assert_eq!(loaded, transcript, "saving and loading changed the fixture");
+
+    let results = run_all(
+        &transcript,
+        &CheckOptions::default(),
+        &Probes::offline(),
+        &[],
+    );
+    assert_eq!(results.len(), CATALOGUE.len());
+    let report = Report::new(transcript.request.url.clone(), results);
+    let json: serde_json::Value = serde_json::from_str(&report.json()).expect("JSON report");
+    assert!(json.is_object());
+    assert!(!human(&report, false).is_empty());
+    assert!(junit(&report).starts_with("<?xml"));
+}
