@@ -194,7 +194,7 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
             eprintln!("recording {url} for {:.1} s", duration.as_secs_f64());
             let transcript = observe(&target, &limits, &mut |_| {}).await?;
             transcript.save(&output)?;
-            let events = transcript.analyze().events().count();
+            let events = transcript.analyze().events;
             eprintln!(
                 "saved status {}, {} chunks, {events} events to {}",
                 transcript.status,

@@ -132,9 +132,14 @@ pub struct TimedItem {
 /// What a client makes of the body: the parser run over the chunks, plus byte facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    /// Events, retries, comments and notices in order; of the comments and of the
-    /// notices, only the first [`SAMPLE`](Self::SAMPLE) of each are kept.
+    /// Events, retries, comments and notices in order: the first
+    /// [`EVENT_SAMPLE`](Self::EVENT_SAMPLE) events and retries, and the first
+    /// [`SAMPLE`](Self::SAMPLE) comments and notices.
     pub items: Vec<TimedItem>,
+    /// How many events the stream dispatched (all of them, kept or not).
+    pub events: usize,
+    /// How many valid `retry` fields it had (all of them, kept or not).
+    pub retries: usize,
     /// How many comment lines the stream had (all of them, kept or not).
     pub comments: usize,
     /// How many notices the parser raised (all of them, kept or not).
@@ -155,7 +160,12 @@ impl Analysis {
     /// How many comments, and how many notices, [`items`](Self::items) keeps at most.
     pub const SAMPLE: usize = 256;
 
-    /// The dispatched events with their arrival times.
+    /// How many events, and how many retries, [`items`](Self::items) keeps at most: far
+    /// more than any judgment needs, and about 10 MB at the most.
+    pub const EVENT_SAMPLE: usize = 100_000;
+
+    /// The dispatched events that were kept (see [`EVENT_SAMPLE`](Self::EVENT_SAMPLE)),
+    /// with their arrival times; [`events`](Self::events) counts them all.
     pub fn events(&self) -> impl Iterator<Item = (f64, &crate::parser::Event)> {
         self.items.iter().filter_map(|timed| match &timed.item {
             Item::Event(event) => Some((timed.at_ms, event)),
@@ -207,29 +217,36 @@ impl Transcript {
     }
 
     /// Runs the WHATWG parser over the chunks as they arrived.
+    ///
+    /// What it keeps is bounded whatever the stream: every event and retry up to
+    /// [`Analysis::EVENT_SAMPLE`], then only their counts; comments and notices up to
+    /// [`Analysis::SAMPLE`] each; no copy of the body.
     pub fn analyze(&self) -> Analysis {
         let mut parser = Parser::with_options(ParserOptions::diagnostics());
         let mut items = Vec::new();
         let mut parse_error = None;
-        let (mut comments, mut notices) = (0usize, 0usize);
+        let (mut events, mut retries, mut comments, mut notices) = (0usize, 0, 0, 0);
+        let mut utf8 = Utf8Scan::default();
+        let mut body_bytes = 0;
+        let mut bom = Bom::default();
+        for chunk in &self.chunks {
+            utf8.feed(&chunk.bytes);
+            body_bytes += chunk.bytes.len();
+            bom.feed(&chunk.bytes);
+        }
         for chunk in &self.chunks {
             let at_ms = chunk.at_ms;
             let fed = parser.feed(&chunk.bytes, |item| {
-                // Comments and notices can be one per line: a hostile stream of short
-                // lines must not cost an allocation each. Count them all; keep a sample.
-                let counter = match item {
-                    Item::Comment(_) => Some(&mut comments),
-                    Item::Notice(_) => Some(&mut notices),
-                    _ => None,
+                // Any kind of item can be one per few bytes: a hostile stream must not
+                // cost an allocation each. Count them all; keep a sample.
+                let (count, sample) = match item {
+                    Item::Event(_) => (&mut events, Analysis::EVENT_SAMPLE),
+                    Item::Retry(_) => (&mut retries, Analysis::EVENT_SAMPLE),
+                    Item::Comment(_) => (&mut comments, Analysis::SAMPLE),
+                    Item::Notice(_) => (&mut notices, Analysis::SAMPLE),
                 };
-                let keep = match counter {
-                    None => true,
-                    Some(count) => {
-                        *count += 1;
-                        *count <= Analysis::SAMPLE
-                    }
-                };
-                if keep {
+                *count += 1;
+                if *count <= sample {
                     items.push(TimedItem { at_ms, item });
                 }
             });
@@ -239,17 +256,17 @@ impl Transcript {
             }
         }
         let leftover = parser.finish();
-        let body = self.body();
-        let invalid_utf8_at = std::str::from_utf8(&body).err().map(|e| e.valid_up_to());
         Analysis {
             items,
+            events,
+            retries,
             comments,
             notices,
             parse_error,
             leftover,
-            invalid_utf8_at,
-            bom: body.starts_with(b"\xEF\xBB\xBF"),
-            body_bytes: body.len(),
+            invalid_utf8_at: utf8.finish(),
+            bom: bom.found(),
+            body_bytes,
         }
     }
 
@@ -320,6 +337,64 @@ impl<'de> Deserialize<'de> for Chunk {
     }
 }
 
+/// Finds where a body stops being UTF-8, chunk by chunk, as `str::from_utf8` over the
+/// whole body would (an unfinished sequence at the end counts), without joining it.
+#[derive(Default)]
+struct Utf8Scan {
+    /// Bytes before the current chunk.
+    offset: usize,
+    /// The start of a sequence the previous chunk left unfinished (at most 3 bytes).
+    pending: Vec<u8>,
+    invalid_at: Option<usize>,
+}
+
+impl Utf8Scan {
+    fn feed(&mut self, bytes: &[u8]) {
+        if self.invalid_at.is_none() {
+            let start = self.offset - self.pending.len();
+            let joined;
+            let data = if self.pending.is_empty() {
+                bytes
+            } else {
+                let mut with_pending = std::mem::take(&mut self.pending);
+                with_pending.extend_from_slice(bytes);
+                joined = with_pending;
+                &joined[..]
+            };
+            if let Err(error) = std::str::from_utf8(data) {
+                match error.error_len() {
+                    Some(_) => self.invalid_at = Some(start + error.valid_up_to()),
+                    None => self.pending = data[error.valid_up_to()..].to_vec(),
+                }
+            }
+        }
+        self.offset += bytes.len();
+    }
+
+    fn finish(self) -> Option<usize> {
+        self.invalid_at
+            .or((!self.pending.is_empty()).then(|| self.offset - self.pending.len()))
+    }
+}
+
+/// Whether a body starts with the UTF-8 byte order mark, however it is chunked.
+#[derive(Default)]
+struct Bom {
+    start: Vec<u8>,
+}
+
+impl Bom {
+    fn feed(&mut self, bytes: &[u8]) {
+        let missing = 3usize.saturating_sub(self.start.len());
+        self.start
+            .extend_from_slice(&bytes[..missing.min(bytes.len())]);
+    }
+
+    fn found(&self) -> bool {
+        self.start == b"\xEF\xBB\xBF"
+    }
+}
+
 /// Lower-case hex, two digits a byte.
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -361,5 +436,61 @@ mod tests {
             );
         }
         assert!(serde_json::from_str::<Chunk>(r#"{"at_ms":0,"hex":"0"}"#).is_err());
+    }
+
+    fn transcript_of(chunks: &[&[u8]]) -> Transcript {
+        let mut transcript: Transcript = serde_json::from_str(
+            r#"{"request": {"method": "GET", "url": "http://x/"}, "version": "HTTP/1.1",
+                "status": 200, "headers": [], "headers_at_ms": 0.0, "chunks": [],
+                "end": {"kind": "eof"}, "observed_ms": 1.0}"#,
+        )
+        .unwrap();
+        transcript.chunks = chunks
+            .iter()
+            .map(|bytes| Chunk {
+                at_ms: 0.0,
+                bytes: bytes.to_vec(),
+            })
+            .collect();
+        transcript
+    }
+
+    #[test]
+    fn utf8_and_bom_are_found_however_the_body_is_cut() {
+        let bodies: [&[u8]; 7] = [
+            b"\xEF\xBB\xBFdata: \xE2\x82\xAC\n\n",
+            b"data: \xF0\x9F\x98\x80 ok\n",
+            b"data: \xE2\x82\n\n",
+            b"data: \xF0\x9F\x98",
+            b"\xEF\xBB",
+            b"ok \xC3\xA9 \xFF more",
+            b"\xED\xA0\x80 surrogate",
+        ];
+        for body in bodies {
+            let expected = std::str::from_utf8(body).err().map(|e| e.valid_up_to());
+            for first in 0..=body.len() {
+                for second in first..=body.len() {
+                    let transcript =
+                        transcript_of(&[&body[..first], &body[first..second], &body[second..]]);
+                    let analysis = transcript.analyze();
+                    assert_eq!(
+                        analysis.invalid_utf8_at, expected,
+                        "{body:?} cut {first}, {second}"
+                    );
+                    assert_eq!(analysis.bom, body.starts_with(b"\xEF\xBB\xBF"));
+                    assert_eq!(analysis.body_bytes, body.len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_flood_of_tiny_events_is_counted_not_kept() {
+        let flood = b"data:\n\nretry: 1\n".repeat(Analysis::EVENT_SAMPLE + 500);
+        let analysis = transcript_of(&[&flood]).analyze();
+        assert_eq!(analysis.events, Analysis::EVENT_SAMPLE + 500);
+        assert_eq!(analysis.retries, Analysis::EVENT_SAMPLE + 500);
+        assert_eq!(analysis.events().count(), Analysis::EVENT_SAMPLE);
+        assert_eq!(analysis.items.len(), 2 * Analysis::EVENT_SAMPLE);
     }
 }

@@ -121,3 +121,37 @@ async fn a_stream_of_tiny_lines_costs_a_count_not_an_allocation_each() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_stream_of_tiny_events_is_counted_and_only_a_sample_kept() {
+    use sse_conformance::transcript::Analysis;
+    const EVENTS: usize = 1_000_000;
+    let response = many_lines(b"data:\n\n", EVENTS);
+    let (base, _) = server(move |_| response.clone()).await;
+    let limits = Limits {
+        duration: Duration::from_secs(20),
+        ..Limits::default()
+    };
+    let transcript = observe(
+        &Target::get(&format!("{base}/")).unwrap(),
+        &limits,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let analysis = transcript.analyze();
+    assert_eq!(analysis.events, EVENTS, "every event counted");
+    assert_eq!(analysis.events().count(), Analysis::EVENT_SAMPLE);
+    let results = sse_conformance::checks::run_all(
+        &transcript,
+        &sse_conformance::checks::CheckOptions::default(),
+        &sse_conformance::checks::Probes::offline(),
+        &[],
+    );
+    let framing = results.iter().find(|r| r.id == "framing").unwrap();
+    assert!(
+        framing.message.starts_with(&format!("{EVENTS} events")),
+        "{}",
+        framing.message
+    );
+}

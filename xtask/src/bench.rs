@@ -219,28 +219,11 @@ const IDLE_CONNECTIONS: usize = 10_000;
 /// Long enough for two heartbeat rounds (15 s apart) on every connection.
 const IDLE_HOLD_SECS: u64 = 33;
 
-/// Resident memory of a process, in bytes.
-fn rss_bytes(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024.0)
-}
-
-/// CPU time (user + system) of a process, in seconds.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
-    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0) // USER_HZ is 100 on Linux
-}
-
 /// Opens the idle connections, and measures the server: memory per connection, and CPU
 /// per heartbeat while they are held.
 fn idle_run(client: &std::path::Path, server_pid: u32, url: &str) -> Option<(f64, f64, f64)> {
     use std::io::BufRead;
-    let before = rss_bytes(server_pid)?;
+    let before = crate::proc::rss_bytes(server_pid)?;
     let mut clients = crate::Server(
         Command::new(client)
             .args([
@@ -259,10 +242,10 @@ fn idle_run(client: &std::path::Path, server_pid: u32, url: &str) -> Option<(f64
         return None;
     }
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let with_connections = rss_bytes(server_pid)?;
-    let cpu_before = cpu_seconds(server_pid)?;
+    let with_connections = crate::proc::rss_bytes(server_pid)?;
+    let cpu_before = crate::proc::cpu_seconds(server_pid)?;
     let done = lines.next()?.ok()?;
-    let cpu_after = cpu_seconds(server_pid)?;
+    let cpu_after = crate::proc::cpu_seconds(server_pid)?;
     let heartbeats: f64 = done.strip_prefix("done ")?.parse::<f64>().ok()?.max(1.0);
     let per_connection = (with_connections - before) / IDLE_CONNECTIONS as f64;
     let micros_per_heartbeat = (cpu_after - cpu_before) * 1e6 / heartbeats;

@@ -12,24 +12,31 @@
 //!   checker and the demo's contract through the balancer, one instance killed.
 //! - `fuzz [TARGET] [--seconds N]`: libFuzzer on each fuzz target (`xtask/fuzz`), N seconds
 //!   each (default 600); new coverage is kept in `fixtures/fuzz/`, which `ci` replays.
+//! - `soak [--quick] [--debug]`: hostile clients against the demo and hostile servers
+//!   against the checker, bounded; one table (RELIABILITY.md).
 
 mod bench;
 mod bench_cluster;
 mod cluster;
 mod fuzz;
 mod interop;
+mod proc;
+mod soak;
 
 use std::io::{BufRead, BufReader};
 use std::process::{exit, Child, Command, Stdio};
 
 /// `cargo` arguments that build the demo server (with `--redis` support) and the checker.
-pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 9] = [
+/// (`--bin` too: with `--example`, cargo would build only the checker's library.)
+pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 11] = [
     "build",
     "-p",
     "sse-layer",
     "--example",
     "demo",
     "-p",
+    "sse-conformance",
+    "--bin",
     "sse-conformance",
     "--features",
     "sse-layer/redis,sse-layer/tls",
@@ -47,9 +54,10 @@ fn main() {
         Some("interop") => interop::interop(),
         Some("cluster") => cluster::cluster(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("soak") => soak::soak(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N]>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug]>"
             );
             2
         }

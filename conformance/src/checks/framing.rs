@@ -49,7 +49,7 @@ fn framing(context: &Context<'_>) -> Outcome {
     }
     let leftover = &analysis.leftover;
     if leftover.is_empty() {
-        let events = analysis.events().count();
+        let events = analysis.events;
         return Outcome::pass(format!("{events} events, each closed by a blank line"));
     }
     let last_byte_ms = transcript

@@ -126,7 +126,7 @@ fn buffering(context: &Context<'_>) -> Outcome {
     if let Err(skip) = stream_or_skip(context) {
         return skip;
     }
-    let events = context.analysis.events().count();
+    let events = context.analysis.events;
     let found = bursts(context);
     if let Some(first) = found.first() {
         let mut outcome = Outcome::fail(format!(

@@ -10,6 +10,7 @@
 //! | accept back-off | 10 ms doubling to 1 s | out of file descriptors (EMFILE/ENFILE) or buffers, the loop waits instead of spinning, and recovers by itself |
 //! | [`send_buffer`](Server::send_buffer) | 256 KiB | a bounded kernel send buffer per socket (Linux doubles it): a client that stops reading blocks the writes after about 512 KiB, not the 4 MiB autotuning allows; measured to cost no throughput (a 64 KiB buffer cost 29% on `cargo xtask bench wire`) |
 //! | [`max_connections`](Server::max_connections) | 50,000 | at the limit the loop stops accepting until a connection closes: memory and file descriptors stay bounded (an idle stream costs about 15 KiB here, see BENCHMARKS.md) |
+//! | buffered per HTTP/1.1 connection | 64 KiB each way (hyper's default: about 400 KiB) | a frozen reader holds at most that plus one frame in the process; a request head may be at most that |
 //! | [`write_deadline`](Server::write_deadline) | 30 s | a write blocked that long drops the connection, reported as `Slow` (see [`WriteDeadline`]) |
 //! | [`shutdown`](Server::shutdown) | none | once triggered: stop accepting, let connections finish; **`serve` returns at most `grace` after the trigger**, dropping what is still open |
 //! | HTTP/2 | hyper's: 200 concurrent streams, at most 20 pending reset streams | rapid-reset protection kept |
@@ -68,6 +69,11 @@ use tower::Service;
 use crate::lifecycle::{Shutdown, WriteDeadline};
 use crate::BoxError;
 use backoff::AcceptBackoff;
+
+/// What hyper may buffer per HTTP/1.1 connection, each way (its default is about
+/// 400 KiB): past it, it stops polling the response body until the socket takes more,
+/// so a client that stops reading holds at most this, plus one frame, in the process.
+const MAX_BUFFERED: usize = 64 * 1024;
 
 /// The default of [`Server::max_connections`].
 pub const DEFAULT_MAX_CONNECTIONS: usize = 50_000;
@@ -298,7 +304,8 @@ impl Server {
                 builder
                     .http1()
                     .timer(TokioTimer::new())
-                    .header_read_timeout(head_timeout);
+                    .header_read_timeout(head_timeout)
+                    .max_buf_size(MAX_BUFFERED);
                 builder.http2().timer(TokioTimer::new());
                 connections.spawn(async move {
                     let handshake = tokio::time::timeout(head_timeout, acceptor.accept(socket));
@@ -321,6 +328,7 @@ impl Server {
                         let connection = http1::Builder::new()
                             .timer(TokioTimer::new())
                             .header_read_timeout(head_timeout)
+                            .max_buf_size(MAX_BUFFERED)
                             .serve_connection(io, service);
                         let _ = watcher.watch(connection).await;
                     }

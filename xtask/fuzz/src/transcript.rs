@@ -14,6 +14,16 @@ pub fn transcript_load(input: &[u8]) {
     let loaded: Transcript = serde_json::from_str(&saved).expect("a saved fixture loads");
     assert_eq!(loaded, transcript, "saving and loading changed the fixture");
 
+    // The analysis reads the chunks one by one; the body as a whole must agree.
+    let body = transcript.body();
+    let analysis = transcript.analyze();
+    assert_eq!(
+        analysis.invalid_utf8_at,
+        std::str::from_utf8(&body).err().map(|e| e.valid_up_to())
+    );
+    assert_eq!(analysis.body_bytes, body.len());
+    assert_eq!(analysis.bom, body.starts_with(b"\xEF\xBB\xBF"));
+
     let results = run_all(
         &transcript,
         &CheckOptions::default(),

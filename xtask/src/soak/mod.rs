@@ -1,0 +1,136 @@
+//! `cargo xtask soak [--quick] [--debug]`: the hostile-client run, as a tool.
+//!
+//! On loopback only, bounded in count and time, it attacks the demo server (frozen
+//! readers, slowloris heads, connect/disconnect churn, HTTP/2 rapid reset, HTTP/2 streams
+//! with no flow-control window, file-descriptor exhaustion, huge bodies) while a normal
+//! client watches a ticker on the same server, then points the checker at hostile servers
+//! (an endless line, an endless event, a gzip bomb, a flood of tiny lines and of tiny
+//! events, headers that never end, a redirect to another origin). It prints one table:
+//! memory before/peak/after, CPU, open sockets, whether the normal client got every event
+//! on time, panics, and the verdict. `--quick` (what `.ci/run` runs) uses smaller counts
+//! and shorter holds; RELIABILITY.md holds the figures of a full run.
+
+mod attacks;
+mod hostile;
+mod measure;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How big and how long.
+#[derive(Clone, Copy)]
+pub(crate) struct Scale {
+    quick: bool,
+}
+
+impl Scale {
+    /// True with `--quick`.
+    pub(crate) fn quick(self) -> bool {
+        self.quick
+    }
+
+    /// `full` in a full run, `quick` with `--quick`.
+    pub(crate) fn pick<T>(self, full: T, quick: T) -> T {
+        if self.quick {
+            quick
+        } else {
+            full
+        }
+    }
+}
+
+/// One line of the table.
+pub(crate) struct Row {
+    pub(crate) attack: String,
+    /// What was done, in numbers.
+    pub(crate) load: String,
+    /// Memory of the process under attack, MiB: before, peak, after.
+    pub(crate) memory: (f64, f64, f64),
+    pub(crate) cpu_seconds: f64,
+    /// Open sockets of the server (or a fact about the checker run).
+    pub(crate) sockets: String,
+    /// What the normal client saw meanwhile (or "—").
+    pub(crate) normal_client: String,
+    pub(crate) panics: usize,
+    /// `Ok(note)` or `Err(why it failed)`.
+    pub(crate) verdict: Result<String, String>,
+}
+
+/// The binaries under test.
+pub(crate) struct Binaries {
+    pub(crate) demo: PathBuf,
+    pub(crate) checker: PathBuf,
+    /// Where servers' stderr goes (for panics).
+    pub(crate) logs: PathBuf,
+}
+
+pub(crate) fn soak(args: &[String]) -> i32 {
+    let mut quick = false;
+    let mut debug = false;
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--debug" => debug = true,
+            other => {
+                eprintln!("xtask soak: unknown argument {other:?}");
+                eprintln!("usage: cargo xtask soak [--quick] [--debug]");
+                return 2;
+            }
+        }
+    }
+    let mut build = crate::BUILD_DEMO_AND_CHECKER.to_vec();
+    if !debug {
+        build.push("--release");
+    }
+    if !crate::run(&crate::cargo(), &build) {
+        return 2;
+    }
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let profile = if debug { "debug" } else { "release" };
+    let binaries = Binaries {
+        demo: PathBuf::from(format!("{target}/{profile}/examples/demo")),
+        checker: PathBuf::from(format!("{target}/{profile}/sse-conformance")),
+        logs: PathBuf::from(format!("{target}/soak")),
+    };
+    if let Err(error) = std::fs::create_dir_all(&binaries.logs) {
+        eprintln!(
+            "xtask soak: cannot create {}: {error}",
+            binaries.logs.display()
+        );
+        return 2;
+    }
+    let scale = Scale { quick };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let started = std::time::Instant::now();
+    let rows = runtime.block_on(async {
+        let mut rows = attacks::run_all(&binaries, scale).await;
+        rows.extend(hostile::run_all(&binaries, scale).await);
+        rows
+    });
+    print_table(&rows, profile, scale, started.elapsed());
+    i32::from(rows.iter().any(|row| row.verdict.is_err()))
+}
+
+fn print_table(rows: &[Row], profile: &str, scale: Scale, took: Duration) {
+    println!(
+        "\nsoak ({}, {profile} build, {:.0} s):\n",
+        scale.pick("full", "quick"),
+        took.as_secs_f64()
+    );
+    println!("| attack | load | RSS before → peak → after (MiB) | CPU (s) | sockets | normal client | panics | verdict |");
+    println!("|---|---|---|---:|---|---|---:|---|");
+    for row in rows {
+        let (before, peak, after) = row.memory;
+        let verdict = match &row.verdict {
+            Ok(note) => format!("ok: {note}"),
+            Err(why) => format!("**FAIL**: {why}"),
+        };
+        println!(
+            "| {} | {} | {before:.1} → {peak:.1} → {after:.1} | {:.2} | {} | {} | {} | {verdict} |",
+            row.attack, row.load, row.cpu_seconds, row.sockets, row.normal_client, row.panics
+        );
+    }
+}
