@@ -4,7 +4,8 @@
 //!   `sse-conformance check` against it (every check, echo included), print the report and
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
-//! - `ci`: everything CI runs: fmt, clippy, all tests, docs, the demo end to end, and interop.
+//! - `ci`: everything CI runs: fmt, clippy, all tests (the fuzz corpus replayed included),
+//!   docs, the demo end to end, the cluster, the quick soak, and interop.
 //! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
 //!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
@@ -164,6 +165,12 @@ fn ci() -> i32 {
     let code = cluster::cluster(&["--debug".into(), "--exit".into()]);
     if code != 0 {
         eprintln!("xtask ci: the cluster check failed");
+        return code;
+    }
+    // Hostile peers, condensed: every attack of `cargo xtask soak`, smaller and shorter.
+    let code = soak::soak(&["--quick".into(), "--debug".into()]);
+    if code != 0 {
+        eprintln!("xtask ci: the soak failed");
         return code;
     }
     // Real clients and a real proxy (installs them first if they are missing).
