@@ -109,7 +109,9 @@ pub fn expected_items(events: &[EchoEvent]) -> Vec<Item> {
     items
 }
 
-/// The fixed cases: each is a bug a real encoder has (see SSE-NOTES §4).
+/// The fixed cases: each is a bug a real encoder has (CRLF written as two line breaks,
+/// empty data written as no data line, a leading space or a lone CR lost, a comment or
+/// an id that lets a line break through).
 pub fn known_bug_cases() -> Vec<(&'static str, Vec<EchoEvent>)> {
     let with = |f: fn(&mut EchoEvent)| {
         let mut event = EchoEvent::data("x");

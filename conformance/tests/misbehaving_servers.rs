@@ -363,7 +363,7 @@ async fn content_length() {
     assert_status(&report, "end-of-stream", Status::Pass);
 }
 
-/// Encoders with the bugs SSE-NOTES §4 lists for real peers.
+/// Encoders with bugs that real peers' encoders have, one per variant.
 #[derive(Clone, Copy, Debug)]
 enum Bug {
     /// axum: CRLF becomes two line breaks.
