@@ -12,6 +12,32 @@ use bytes::{BufMut, BytesMut};
 
 use crate::event::Event;
 
+impl Event {
+    /// The wire form: the fields in a fixed order, then the blank line that dispatches.
+    ///
+    /// Encode once and clone the [`Bytes`](bytes::Bytes) to send one event to many
+    /// clients.
+    ///
+    /// ```
+    /// let event = sse_layer::Event::new().event("tick")?.data("a\nb");
+    /// assert_eq!(event.encode(), "event: tick\ndata: a\ndata: b\n\n");
+    /// # Ok::<(), sse_layer::EventError>(())
+    /// ```
+    pub fn encode(&self) -> bytes::Bytes {
+        let mut buf = BytesMut::with_capacity(self.encoded_len_hint());
+        write_event(self, &mut buf);
+        buf.freeze()
+    }
+
+    /// An upper-bound-ish guess of the encoded size, used to size buffers once.
+    pub(crate) fn encoded_len_hint(&self) -> usize {
+        fn len(field: &Option<std::borrow::Cow<'static, str>>) -> usize {
+            field.as_ref().map_or(0, |value| value.len() + 8)
+        }
+        len(&self.data) + len(&self.event) + len(&self.id) + len(&self.comment) + 24
+    }
+}
+
 /// Appends the wire form of `event` to `buf`. An event with no field at all writes
 /// nothing: a lone blank line dispatches nothing in a browser, but fetch-event-source
 /// would surface it as an empty message.

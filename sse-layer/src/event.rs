@@ -5,8 +5,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use bytes::Bytes;
-
 /// A Server-Sent Event.
 ///
 /// Every field is optional. Setters that could let a value break out of its field (`id`,
@@ -185,27 +183,10 @@ impl Event {
         self.id.as_deref()
     }
 
-    /// The wire form: the fields in a fixed order, then the blank line that dispatches.
-    ///
-    /// Encode once and clone the [`Bytes`] to send one event to many clients.
-    pub fn encode(&self) -> Bytes {
-        let mut buf = bytes::BytesMut::with_capacity(self.encoded_len_hint());
-        crate::encode::write_event(self, &mut buf);
-        buf.freeze()
-    }
-
     /// The same event without its id: for events that must not move a client's resume
     /// cursor (errors).
     pub(crate) fn without_id(mut self) -> Self {
         self.id = None;
         self
-    }
-
-    /// An upper-bound-ish guess of the encoded size, used to size buffers once.
-    pub(crate) fn encoded_len_hint(&self) -> usize {
-        fn len(field: &Option<Cow<'static, str>>) -> usize {
-            field.as_ref().map_or(0, |value| value.len() + 8)
-        }
-        len(&self.data) + len(&self.event) + len(&self.id) + len(&self.comment) + 24
     }
 }

@@ -26,8 +26,9 @@
 //! layer on an axum `Router`; handlers can return [`EventStream::into_response`] or any
 //! `200 text/event-stream` response (axum's own `Sse` included).
 //!
-//! Where things live: the wire format in [`Event`] and `encode.rs`; the body with the
-//! heartbeat in [`SseBody`] (its one timer in `timer.rs`); headers in `headers.rs`; CORS
+//! Where things live: what an event is in [`Event`], how it is written in `encode.rs`;
+//! the layer, its service, response future and body in `layer/` (the heartbeat's timer
+//! in `layer/timer.rs`, the shared settings in `layer/config.rs`); headers in `headers.rs`; CORS
 //! in [`SseCors`]; resume in [`LastEventId`]; when clients come back in [`reconnect`].
 //! Delivery: broadcasting in [`hub`], the replay log in [`replay`], shutdown, lifetime,
 //! write deadlines and disconnect reasons in [`lifecycle`], LLM stream conventions in
@@ -35,10 +36,9 @@
 
 #![warn(missing_docs)]
 
-mod body;
-mod boundary;
 mod cors;
 mod encode;
+mod error;
 mod event;
 mod headers;
 pub mod hub;
@@ -52,22 +52,16 @@ pub mod reconnect;
 pub mod replay;
 #[cfg(feature = "serve")]
 pub mod serve;
-mod service;
 mod stream;
-mod timer;
 
-pub use body::SseBody;
 pub use cors::{InvalidOrigin, SseCors};
+pub use error::BoxError;
 pub use event::{Event, EventError};
 pub use last_event_id::LastEventId;
-pub use layer::{SseLayer, DEFAULT_HEARTBEAT};
-pub use service::{ResponseFuture, SseService};
+pub use layer::{ResponseFuture, SseBody, SseLayer, SseService, DEFAULT_HEARTBEAT};
 pub use stream::{EventStream, StreamItem};
 
 // The README's examples run as doctests, so they cannot drift from the code.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;
-
-/// The error type of bodies and event streams: anything that is an error.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http::{Response, StatusCode};
 
-use crate::Event;
+use crate::event::Event;
 
 /// A `204 No Content` answer: an `EventSource` that gets it stops reconnecting, quietly.
 /// Use it when the stream is over for good (a finished job, a closed chat).

@@ -16,7 +16,8 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
 use crate::encode::write_event;
-use crate::{BoxError, Event};
+use crate::error::BoxError;
+use crate::event::Event;
 
 /// Ready events are gathered into one frame up to about this many bytes: a client that
 /// fell behind gets one write instead of many, and one busy stream cannot hog the task.

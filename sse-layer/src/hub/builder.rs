@@ -6,9 +6,9 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
 use super::{Hub, Overflow, QueueLimits, ResetEventFn, Shared, State};
+use crate::event::Event;
 use crate::metrics::HubMetrics;
 use crate::replay::{MemoryLog, ReplayLog, ResetReason};
-use crate::Event;
 
 /// Configures a [`Hub`]; see [`Hub::builder`].
 pub struct HubBuilder {

@@ -48,10 +48,10 @@ pub use shared::{SharedHub, SharedHubBuilder, SharedPublished};
 pub use subscribe::Subscribe;
 pub use subscription::Subscription;
 
+use crate::event::Event;
 use crate::lifecycle::DisconnectReason;
 use crate::metrics::HubMetrics;
 use crate::replay::{Position, Record, ReplayLog, ResetReason};
-use crate::Event;
 use bytes::Bytes;
 use queue::{Pushed, Queue, QueueState};
 

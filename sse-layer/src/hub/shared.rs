@@ -12,10 +12,10 @@ use tokio::task::AbortHandle;
 use super::fetch::fetch_replay;
 use super::follower::{follow, FollowerConfig};
 use super::{Hub, HubBuilder, Overflow, PublishError, QueueLimits, Subscribe, Subscription};
+use crate::event::Event;
 use crate::lifecycle::DisconnectReason;
 use crate::replay::shared::is_valid_epoch;
 use crate::replay::{Append, LogError, ResetReason, SharedLog};
-use crate::Event;
 
 /// Events a publisher may queue for the writer before `publish` waits.
 const WRITE_QUEUE: usize = 4096;

@@ -11,9 +11,9 @@ use metrics::Counter;
 
 use super::queue::{Queue, QueueState};
 use super::Shared;
+use crate::error::BoxError;
 use crate::lifecycle::{DisconnectReason, EndReason};
 use crate::stream::BATCH_BYTES;
-use crate::BoxError;
 
 /// One subscriber's stream of a [`Hub`](super::Hub): a response body of whole events.
 ///

@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use super::{json_event, Framer};
-use crate::{BoxError, Event};
+use crate::error::BoxError;
+use crate::event::Event;
 
 /// Frames text as Anthropic Messages stream events, each named and with a JSON `type`
 /// equal to its name:

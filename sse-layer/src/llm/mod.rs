@@ -46,7 +46,8 @@ pub use coalesce::{coalesce, Coalesce};
 pub use openai_chat::OpenAiChat;
 pub use openai_responses::OpenAiResponses;
 
-use crate::{BoxError, Event};
+use crate::error::BoxError;
+use crate::event::Event;
 
 /// A streaming convention: which events open, carry, close and fail a streamed answer.
 ///

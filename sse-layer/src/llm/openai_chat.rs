@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use super::{json_event, unix_now, Framer};
-use crate::{BoxError, Event};
+use crate::error::BoxError;
+use crate::event::Event;
 
 /// Frames text as OpenAI chat-completion chunks:
 ///

@@ -66,8 +66,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::Service;
 
+use crate::error::BoxError;
 use crate::lifecycle::{Shutdown, WriteDeadline};
-use crate::BoxError;
 use backoff::AcceptBackoff;
 
 /// What hyper may buffer per HTTP/1.1 connection, each way (its default is about

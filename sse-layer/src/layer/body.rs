@@ -21,11 +21,11 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::boundary::BoundaryTracker;
-use crate::layer::{default_shutdown_event, Config};
+use super::boundary::BoundaryTracker;
+use super::config::{default_shutdown_event, Config};
+use super::timer::{StreamTimer, Tick};
+use crate::error::BoxError;
 use crate::lifecycle::{Disconnect, DisconnectReason, EndReason, Stalled};
-use crate::timer::{StreamTimer, Tick};
-use crate::BoxError;
 
 pin_project! {
     /// The body of every response that went through [`SseLayer`](crate::SseLayer).
