@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{json_event, Framer};
+use super::framer::{json_event, Framer};
 use crate::error::BoxError;
 use crate::event::Event;
 

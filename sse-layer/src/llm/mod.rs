@@ -31,6 +31,7 @@
 
 mod anthropic;
 mod coalesce;
+mod framer;
 mod openai_chat;
 mod openai_responses;
 
@@ -43,43 +44,12 @@ use pin_project_lite::pin_project;
 
 pub use anthropic::Anthropic;
 pub use coalesce::{coalesce, Coalesce};
+pub use framer::Framer;
 pub use openai_chat::OpenAiChat;
 pub use openai_responses::OpenAiResponses;
 
 use crate::error::BoxError;
 use crate::event::Event;
-
-/// A streaming convention: which events open, carry, close and fail a streamed answer.
-///
-/// ```
-/// use sse_layer::llm::Framer;
-/// use sse_layer::{BoxError, Event};
-///
-/// /// `{"token": "..."}` per piece, then `[DONE]`.
-/// struct Tokens;
-/// impl Framer for Tokens {
-///     fn start(&mut self) -> Vec<Event> { Vec::new() }
-///     fn delta(&mut self, text: &str) -> Event {
-///         Event::new().json_data(&serde_json::json!({ "token": text })).unwrap()
-///     }
-///     fn finish(&mut self) -> Vec<Event> { vec![Event::new().data("[DONE]")] }
-///     fn error(&mut self, error: &BoxError) -> Vec<Event> {
-///         vec![Event::new().event("error").unwrap().data(error.to_string())]
-///     }
-/// }
-/// assert_eq!(Tokens.delta("hi").data_str(), Some(r#"{"token":"hi"}"#));
-/// ```
-pub trait Framer {
-    /// The events before the first piece of text.
-    fn start(&mut self) -> Vec<Event>;
-    /// The event carrying one piece of text.
-    fn delta(&mut self, text: &str) -> Event;
-    /// The events after the last piece, when the answer completed.
-    fn finish(&mut self) -> Vec<Event>;
-    /// The events that report a failure after the stream started; nothing follows them.
-    /// Ids on them are removed (see [`frame`]).
-    fn error(&mut self, error: &BoxError) -> Vec<Event>;
-}
 
 impl<F: Framer + ?Sized> Framer for Box<F> {
     fn start(&mut self) -> Vec<Event> {
@@ -181,22 +151,4 @@ where
             }
         }
     }
-}
-
-/// An event whose data is `value` as JSON; the framers only build values that serialize.
-fn json_event(event_type: Option<&'static str>, value: &serde_json::Value) -> Event {
-    let event = match event_type {
-        Some(event_type) => Event::new()
-            .event(event_type)
-            .expect("the conventions' event types are valid"),
-        None => Event::new(),
-    };
-    event.data(value.to_string())
-}
-
-/// The seconds since the Unix epoch, for `created` fields.
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{json_event, unix_now, Framer};
+use super::framer::{json_event, unix_now, Framer};
 use crate::error::BoxError;
 use crate::event::Event;
 

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::{parse_seq, Position, Record, ReplayLog};
+use super::log::{parse_seq, Position, Record, ReplayLog};
 
 /// Keeps the newest events in memory, at most `max_events` of them and at most
 /// `max_bytes` of encoded events in all; older ones are dropped first.

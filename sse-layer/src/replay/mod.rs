@@ -13,183 +13,23 @@
 //! client's cursor moves to "now". Clients should reload their state when they see it.
 //! The status is still `200`: a non-200 would make a browser stop reconnecting for good.
 
+//!
+//! Where things are: the seam, [`ReplayLog`] and its types, in `log.rs`; the in-memory
+//! log in `memory.rs`; for several instances, the [`SharedLog`] seam (an engine that
+//! instances share) in `shared.rs`, the Redis engine in `redis.rs`, and each instance's
+//! window of recent events over a shared log in `window.rs`. A second engine is one more
+//! file beside `redis.rs` implementing [`SharedLog`]; the hub's delivery code does not
+//! change.
+
+mod log;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 pub(crate) mod shared;
 pub(crate) mod window;
 
-use std::sync::Arc;
-
-use bytes::Bytes;
-
+pub use log::{Position, Record, ReplayLog, ResetReason};
 pub use memory::MemoryLog;
 #[cfg(feature = "redis")]
 pub use redis::{RedisLog, RedisLogBuilder};
 pub use shared::{Append, Appended, Batch, Entry, Head, History, LogError, LogFuture, SharedLog};
-
-/// One published event, encoded once and shared by every subscriber and the log.
-///
-/// ```
-/// use sse_layer::hub::Hub;
-/// use sse_layer::Event;
-///
-/// let hub = Hub::new();
-/// hub.publish("news", Event::new().data("hello")).unwrap();
-/// let newest = hub.newest().unwrap();
-/// assert_eq!((newest.seq(), newest.topic()), (1, "news"));
-/// assert_eq!(&newest.bytes()[..], b"id: 1\ndata: hello\n\n");
-/// ```
-#[derive(Debug)]
-pub struct Record {
-    pub(crate) seq: u64,
-    pub(crate) topic: Arc<str>,
-    pub(crate) key: Option<Arc<str>>,
-    pub(crate) bytes: Bytes,
-}
-
-impl Record {
-    /// The event's place in the log's order; its id on the wire is this in decimal.
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-
-    /// The topic it was published to.
-    pub fn topic(&self) -> &str {
-        &self.topic
-    }
-
-    /// The coalescing key it was published with, if any.
-    pub fn key(&self) -> Option<&str> {
-        self.key.as_deref()
-    }
-
-    /// The event on the wire: its fields and the blank line that ends it.
-    pub fn bytes(&self) -> &Bytes {
-        &self.bytes
-    }
-}
-
-/// Where a `Last-Event-ID` stands in a log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Position {
-    /// The id is the event with this sequence number (or the log knows it was there and
-    /// retains everything after it).
-    After(u64),
-    /// The id was issued, but events after it are no longer retained.
-    Expired,
-    /// This log never issued the id (another server instance, a typo, garbage).
-    Unknown,
-}
-
-/// Why a stream started with a reset event instead of a replay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetReason {
-    /// The id was issued, but events after it are no longer retained.
-    Expired,
-    /// The id was never issued by this log.
-    Unknown,
-}
-
-impl ResetReason {
-    /// `"expired"` or `"unknown"`: the `reason` of the default reset event.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Expired => "expired",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-/// Storage for published events, in order. [`MemoryLog`] is the default; implement this
-/// to put a bigger or persistent store behind a [`Hub`](crate::hub::Hub).
-///
-/// The hub calls every method with its own lock held, which is what makes replay and live
-/// delivery meet without a gap or a duplicate. Keep the methods quick (memory, or a cache
-/// in front of slower storage).
-///
-/// ```
-/// use std::sync::Arc;
-/// use sse_layer::replay::{MemoryLog, Position, ReplayLog};
-///
-/// let log = MemoryLog::new(1000, 1 << 20);
-/// assert_eq!(log.position("7"), Position::Unknown);
-/// ```
-pub trait ReplayLog: Send + 'static {
-    /// The sequence number of the newest event ever appended (0 for none). A persistent
-    /// log returns what it had before a restart, so numbering continues.
-    fn last_seq(&self) -> u64;
-
-    /// Keeps `record` (whose `seq` is `last_seq() + 1`), dropping old records as the
-    /// log's bounds require.
-    fn append(&mut self, record: Arc<Record>);
-
-    /// Where the client's `Last-Event-ID` stands.
-    fn position(&self, last_event_id: &str) -> Position;
-
-    /// Calls `visit` with every retained record whose sequence number is greater than
-    /// `seq`, oldest first.
-    fn for_each_after(&self, seq: u64, visit: &mut dyn FnMut(&Arc<Record>));
-
-    /// The newest retained record.
-    fn newest(&self) -> Option<Arc<Record>>;
-
-    /// The id written on the wire for sequence number `seq`: by default `seq` in decimal.
-    /// A log that overrides it parses the same form in [`position`](Self::position).
-    fn id_of(&self, seq: u64) -> String {
-        seq.to_string()
-    }
-
-    /// The epoch of a log that can lose what it holds (a shared engine's window): ids from
-    /// another epoch are not this log's. `None` (the default) for logs that cannot, and
-    /// for a window that has not read its engine yet.
-    fn epoch(&self) -> Option<&str> {
-        None
-    }
-
-    /// The id a reset event carries, so that the client's cursor moves to "now": by
-    /// default the newest retained event's, or empty when none is retained.
-    fn cursor(&self) -> String {
-        self.newest()
-            .map_or_else(String::new, |record| self.id_of(record.seq))
-    }
-}
-
-/// Parses a decimal sequence id the way the hub writes them: digits only, no sign, no
-/// leading zero (so that one event has exactly one id).
-pub(crate) fn parse_seq(id: &str) -> Option<u64> {
-    let bytes = id.as_bytes();
-    if bytes.is_empty()
-        || bytes.len() > 20
-        || (bytes[0] == b'0')
-        || !bytes.iter().all(u8::is_ascii_digit)
-    {
-        return None;
-    }
-    id.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_seq;
-
-    #[test]
-    fn sequence_ids() {
-        assert_eq!(parse_seq("1"), Some(1));
-        assert_eq!(parse_seq("18446744073709551615"), Some(u64::MAX));
-        for bad in [
-            "",
-            "0",
-            "01",
-            "+1",
-            "-1",
-            " 1",
-            "1 ",
-            "1e3",
-            "18446744073709551616",
-            "abc",
-        ] {
-            assert_eq!(parse_seq(bad), None, "{bad:?}");
-        }
-    }
-}

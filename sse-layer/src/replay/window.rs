@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use super::log::{parse_seq, Position, Record, ReplayLog};
+use super::memory::MemoryLog;
 use super::shared::is_valid_epoch;
-use super::{parse_seq, MemoryLog, Position, Record, ReplayLog};
 
 /// An id split into its epoch and sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
