@@ -5,7 +5,9 @@ use std::fmt;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
-use super::{Hub, Overflow, QueueLimits, ResetEventFn, Shared, State};
+use super::hub::Hub;
+use super::queue::{Overflow, QueueLimits};
+use super::state::{ResetEventFn, Shared, State};
 use crate::event::Event;
 use crate::metrics::HubMetrics;
 use crate::replay::{MemoryLog, ReplayLog, ResetReason};
@@ -124,5 +126,41 @@ impl HubBuilder {
                 metrics: HubMetrics::new(),
             }),
         }
+    }
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hub {
+    /// A hub with the defaults: a [`MemoryLog`](crate::replay::MemoryLog) of 1,000 events / 1 MiB, queues of 512
+    /// events / 512 KiB, and [`Overflow::Disconnect`].
+    ///
+    /// ```
+    /// let hub = sse_layer::hub::Hub::new();
+    /// assert_eq!(hub.subscribers(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Configures a hub.
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, Overflow, QueueLimits};
+    /// use sse_layer::replay::MemoryLog;
+    ///
+    /// let hub = Hub::builder()
+    ///     .replay(MemoryLog::new(10_000, 8 << 20))
+    ///     .queue_limits(QueueLimits { events: 128, bytes: 128 * 1024 })
+    ///     .overflow(Overflow::DropOldest)
+    ///     .build();
+    /// # let _ = hub;
+    /// ```
+    pub fn builder() -> HubBuilder {
+        HubBuilder::default()
     }
 }

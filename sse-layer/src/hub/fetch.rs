@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::hub::Hub;
+use super::state::Deferred;
+use super::subscribe::Subscribe;
 use super::subscription::PendingReplay;
-use super::{Deferred, Hub, Subscribe};
 use crate::replay::window::shared_id;
 use crate::replay::{History, Record, ResetReason, SharedLog};
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::Hub;
+use super::hub::Hub;
 use crate::replay::shared::{is_valid_epoch, is_whole_event};
 use crate::replay::window::Window;
 use crate::replay::SharedLog;

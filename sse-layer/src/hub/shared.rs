@@ -9,9 +9,13 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 
+use super::builder::HubBuilder;
 use super::fetch::fetch_replay;
 use super::follower::{follow, FollowerConfig};
-use super::{Hub, HubBuilder, Overflow, PublishError, QueueLimits, Subscribe, Subscription};
+use super::hub::{Hub, PublishError};
+use super::queue::{Overflow, QueueLimits};
+use super::subscribe::Subscribe;
+use super::subscription::Subscription;
 use crate::event::Event;
 use crate::lifecycle::DisconnectReason;
 use crate::replay::shared::is_valid_epoch;

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use http::Request;
 
-use super::Filter;
+use crate::last_event_id::LastEventId;
 use crate::replay::Record;
-use crate::LastEventId;
+
+/// A subscriber's own test on each record.
+pub(super) type Filter = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
 
 /// What a subscriber wants: its topics, a filter, and where to resume from.
 ///

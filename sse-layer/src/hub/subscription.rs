@@ -10,7 +10,7 @@ use http_body::{Body, Frame, SizeHint};
 use metrics::Counter;
 
 use super::queue::{Queue, QueueState};
-use super::Shared;
+use super::state::Shared;
 use crate::error::BoxError;
 use crate::lifecycle::{DisconnectReason, EndReason};
 use crate::stream::BATCH_BYTES;
