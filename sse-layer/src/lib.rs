@@ -32,7 +32,7 @@
 //! in [`SseCors`]; resume in [`LastEventId`]; when clients come back in [`reconnect`].
 //! Delivery: broadcasting in [`hub`], the replay log in [`replay`], shutdown, lifetime,
 //! write deadlines and disconnect reasons in [`lifecycle`], LLM stream conventions in
-//! [`llm`], metric names in `metrics.rs`.
+//! [`llm`], metric names in [`metrics`].
 
 #![warn(missing_docs)]
 
@@ -47,7 +47,8 @@ mod layer;
 pub mod lifecycle;
 #[cfg(feature = "json")]
 pub mod llm;
-mod metrics;
+pub mod metrics;
+pub mod prelude;
 pub mod reconnect;
 pub mod replay;
 #[cfg(feature = "serve")]

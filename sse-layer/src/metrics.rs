@@ -1,23 +1,62 @@
-//! The metric names, in one place, and handles resolved once rather than per event.
+//! The metric names, as public constants, and the handles the layer and the hub resolve
+//! once rather than per event.
 //!
-//! Everything goes through the [`metrics`] facade: install any recorder (Prometheus,
-//! StatsD, …) *before* building the layer and the hub, because they resolve their handles
-//! when built.
+//! Everything goes through the [`metrics`](https://docs.rs/metrics) facade: install any
+//! recorder (Prometheus, StatsD, …) *before* building the layer and the hub, because they
+//! resolve their handles when built. Use the constants to find the series in your
+//! recorder or your dashboards' tests:
+//!
+//! ```
+//! use sse_layer::metrics::{DISCONNECTS, REASON};
+//! assert_eq!((DISCONNECTS, REASON), ("sse_disconnects_total", "reason"));
+//! ```
 //!
 //! | name | kind | labels | what |
 //! |---|---|---|---|
-//! | `sse_streams_opened_total` | counter | | event streams started |
-//! | `sse_streams_open` | gauge | | event streams open now |
-//! | `sse_streams_rejected_total` | counter | | streams refused with 503 by `max_streams` |
-//! | `sse_stream_bytes_total` | counter | | bytes of streams handed to the server |
-//! | `sse_heartbeats_total` | counter | | heartbeat comments sent |
-//! | `sse_disconnects_total` | counter | `reason` | ended streams, by [`DisconnectReason`](crate::lifecycle::DisconnectReason) |
-//! | `sse_events_sent_total` | counter | | events sent by `EventStream` and hub subscriptions |
-//! | `sse_hub_published_total` | counter | | events published to a hub |
-//! | `sse_hub_subscribers` | gauge | | hub subscriptions open now |
-//! | `sse_hub_dropped_events_total` | counter | `reason` | `drop_oldest`, `coalesced`, `disconnected` (one per cut-off subscriber) |
-//! | `sse_replay_total` | counter | `outcome` | resumes: `hit`, or a reset for `expired` / `unknown` |
-//! | `sse_hub_queue_depth` | histogram | | events waiting for a subscriber, seen at each write |
+//! | [`STREAMS_OPENED`] | counter | | event streams started |
+//! | [`STREAMS_OPEN`] | gauge | | event streams open now |
+//! | [`STREAMS_REJECTED`] | counter | | streams refused with 503 by `max_streams` |
+//! | [`STREAM_BYTES`] | counter | | bytes of streams handed to the server |
+//! | [`HEARTBEATS`] | counter | | heartbeat comments sent |
+//! | [`DISCONNECTS`] | counter | [`REASON`] | ended streams, by [`DisconnectReason`] |
+//! | [`EVENTS_SENT`] | counter | | events sent by `EventStream` and hub subscriptions |
+//! | [`HUB_PUBLISHED`] | counter | | events published to a hub |
+//! | [`HUB_SUBSCRIBERS`] | gauge | | hub subscriptions open now |
+//! | [`HUB_DROPPED_EVENTS`] | counter | [`REASON`] | `drop_oldest`, `coalesced`, `disconnected` (one per cut-off subscriber) |
+//! | [`REPLAY`] | counter | [`OUTCOME`] | resumes: `hit`, or a reset for `expired` / `unknown` |
+//! | [`HUB_QUEUE_DEPTH`] | histogram | | events waiting for a subscriber, seen at each write |
+
+/// Counter: event streams started.
+pub const STREAMS_OPENED: &str = "sse_streams_opened_total";
+/// Gauge: event streams open now.
+pub const STREAMS_OPEN: &str = "sse_streams_open";
+/// Counter: streams refused with a 503 by [`SseLayer::max_streams`](crate::SseLayer::max_streams).
+pub const STREAMS_REJECTED: &str = "sse_streams_rejected_total";
+/// Counter: bytes of streams handed to the server.
+pub const STREAM_BYTES: &str = "sse_stream_bytes_total";
+/// Counter: heartbeat comments sent.
+pub const HEARTBEATS: &str = "sse_heartbeats_total";
+/// Counter, labelled [`REASON`]: ended streams, by
+/// [`DisconnectReason::as_str`](crate::lifecycle::DisconnectReason::as_str).
+pub const DISCONNECTS: &str = "sse_disconnects_total";
+/// Counter: events sent by [`EventStream`](crate::EventStream) and hub subscriptions.
+pub const EVENTS_SENT: &str = "sse_events_sent_total";
+/// Counter: events published to a hub.
+pub const HUB_PUBLISHED: &str = "sse_hub_published_total";
+/// Gauge: hub subscriptions open now.
+pub const HUB_SUBSCRIBERS: &str = "sse_hub_subscribers";
+/// Counter, labelled [`REASON`]: events a subscriber did not get: `drop_oldest`,
+/// `coalesced`, or `disconnected` (one per subscriber cut off for being slow).
+pub const HUB_DROPPED_EVENTS: &str = "sse_hub_dropped_events_total";
+/// Counter, labelled [`OUTCOME`]: resumes: `hit`, or a reset event for `expired` or
+/// `unknown`.
+pub const REPLAY: &str = "sse_replay_total";
+/// Histogram: events waiting for a subscriber, seen at each write.
+pub const HUB_QUEUE_DEPTH: &str = "sse_hub_queue_depth";
+/// The label of [`DISCONNECTS`] and [`HUB_DROPPED_EVENTS`].
+pub const REASON: &str = "reason";
+/// The label of [`REPLAY`].
+pub const OUTCOME: &str = "outcome";
 
 use metrics::{counter, gauge, histogram, Counter, Gauge, Histogram};
 
@@ -36,13 +75,13 @@ pub(crate) struct StreamMetrics {
 
 impl StreamMetrics {
     pub(crate) fn new() -> Self {
-        let reason = |reason: DisconnectReason| counter!("sse_disconnects_total", "reason" => reason.as_str());
+        let reason = |reason: DisconnectReason| counter!(DISCONNECTS, REASON => reason.as_str());
         Self {
-            opened: counter!("sse_streams_opened_total"),
-            open: gauge!("sse_streams_open"),
-            rejected: counter!("sse_streams_rejected_total"),
-            bytes: counter!("sse_stream_bytes_total"),
-            heartbeats: counter!("sse_heartbeats_total"),
+            opened: counter!(STREAMS_OPENED),
+            open: gauge!(STREAMS_OPEN),
+            rejected: counter!(STREAMS_REJECTED),
+            bytes: counter!(STREAM_BYTES),
+            heartbeats: counter!(HEARTBEATS),
             disconnects: [
                 reason(DisconnectReason::Completed),
                 reason(DisconnectReason::ClientGone),
@@ -83,19 +122,18 @@ pub(crate) struct HubMetrics {
 
 impl HubMetrics {
     pub(crate) fn new() -> Self {
-        let dropped =
-            |reason: &'static str| counter!("sse_hub_dropped_events_total", "reason" => reason);
-        let replay = |outcome: &'static str| counter!("sse_replay_total", "outcome" => outcome);
+        let dropped = |reason: &'static str| counter!(HUB_DROPPED_EVENTS, REASON => reason);
+        let replay = |outcome: &'static str| counter!(REPLAY, OUTCOME => outcome);
         Self {
-            published: counter!("sse_hub_published_total"),
-            subscribers: gauge!("sse_hub_subscribers"),
+            published: counter!(HUB_PUBLISHED),
+            subscribers: gauge!(HUB_SUBSCRIBERS),
             dropped_oldest: dropped("drop_oldest"),
             coalesced: dropped("coalesced"),
             disconnected: dropped("disconnected"),
             replay_hit: replay("hit"),
             replay_expired: replay("expired"),
             replay_unknown: replay("unknown"),
-            queue_depth: histogram!("sse_hub_queue_depth"),
+            queue_depth: histogram!(HUB_QUEUE_DEPTH),
             events_sent: events_sent(),
         }
     }
@@ -112,5 +150,5 @@ impl HubMetrics {
 }
 
 pub(crate) fn events_sent() -> Counter {
-    counter!("sse_events_sent_total")
+    counter!(EVENTS_SENT)
 }

@@ -46,7 +46,7 @@ use crate::lifecycle::{Disconnect, Shutdown};
 /// | [`max_streams`](Self::max_streams) | no cap |
 /// | [`on_disconnect`](Self::on_disconnect) | none (metrics and `tracing` still see every end) |
 ///
-/// Metrics go through the [`metrics`] facade (names in the crate's `metrics.rs`); install
+/// Metrics go through the `metrics` facade (names in [`sse_layer::metrics`](crate::metrics)); install
 /// the recorder before building the layer. Each stream has a `tracing` span, `sse_stream`.
 #[derive(Clone)]
 pub struct SseLayer {
