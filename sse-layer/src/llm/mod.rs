@@ -95,6 +95,20 @@ pin_project! {
 /// assert!(last.id_str().is_none());
 /// # });
 /// ```
+///
+/// A stream of plain pieces, which cannot fail, takes one adapter, `.map(Ok::<_, Infallible>)`:
+///
+/// ```
+/// use std::convert::Infallible;
+/// use futures_util::{stream, StreamExt};
+/// use sse_layer::llm::{frame, OpenAiChat};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let tokens = stream::iter(["Hel", "lo"]).map(Ok::<_, Infallible>);
+/// let events: Vec<_> = frame(tokens, OpenAiChat::new("chatcmpl-1", "demo")).collect().await;
+/// assert_eq!(events.last().unwrap().data_str(), Some("[DONE]"));
+/// # });
+/// ```
 pub fn frame<S, T, E, F>(pieces: S, framer: F) -> Framed<S, F>
 where
     S: Stream<Item = Result<T, E>>,
