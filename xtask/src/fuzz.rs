@@ -134,6 +134,14 @@ impl Toolchain {
         Some(Self { nightly })
     }
 
+    /// `cargo fuzz run` of `target` (from the fuzz directory, debug assertions on), then
+    /// `args`: corpus directories, and libFuzzer's options after `--`.
+    fn run(&self, target: &str, args: &[&str]) -> Command {
+        let mut all = vec!["run", "--fuzz-dir", FUZZ_DIR, "--debug-assertions", target];
+        all.extend_from_slice(args);
+        self.cargo_fuzz(&all)
+    }
+
     fn cargo_fuzz(&self, args: &[&str]) -> Command {
         let mut command = if self.nightly {
             let mut command = Command::new("rustup");
@@ -170,22 +178,20 @@ fn fuzz_one(toolchain: &Toolchain, target: &'static str, seconds: u64) -> Result
     let started = Instant::now();
     eprintln!("xtask fuzz: {target} for {seconds} s");
     let output = toolchain
-        .cargo_fuzz(&[
-            "run",
-            "--fuzz-dir",
-            FUZZ_DIR,
-            "--debug-assertions",
+        .run(
             target,
-            &scratch,
-            &kept,
-            "--",
-            &max_time,
-            &max_len,
-            "-rss_limit_mb=2048",
-            "-timeout=10",
-            &artifacts,
-            "-print_final_stats=1",
-        ])
+            &[
+                &scratch,
+                &kept,
+                "--",
+                &max_time,
+                &max_len,
+                "-rss_limit_mb=2048",
+                "-timeout=10",
+                &artifacts,
+                "-print_final_stats=1",
+            ],
+        )
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
@@ -226,20 +232,18 @@ fn keep_minimal_corpus(
     std::fs::create_dir_all(&minimal).map_err(|e| format!("cannot create {minimal}: {e}"))?;
     let max_len = format!("-max_len={MAX_LEN}");
     let merged = toolchain
-        .cargo_fuzz(&[
-            "run",
-            "--fuzz-dir",
-            FUZZ_DIR,
-            "--debug-assertions",
+        .run(
             target,
-            "--",
-            "-merge=1",
-            "-use_counters=0",
-            &max_len,
-            &minimal,
-            kept,
-            scratch,
-        ])
+            &[
+                "--",
+                "-merge=1",
+                "-use_counters=0",
+                &max_len,
+                &minimal,
+                kept,
+                scratch,
+            ],
+        )
         .stderr(Stdio::null())
         .status()
         .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;

@@ -1,9 +1,22 @@
 //! `parser_chunks`: the parser's output never depends on how the bytes are split, and it
-//! agrees with [`reference`], the WHATWG rules written the plain way.
+//! agrees with [`reference`], the WHATWG rules written the plain way (the oracle the
+//! parser's property tests use too).
 
 use sse_conformance::parser::{
-    parse_chunked, Event, Item, ItemRef, Leftover, ParseError, Parser, ParserOptions,
+    parse_chunked, Item, ItemRef, Leftover, ParseError, Parser, ParserOptions,
 };
+
+// The same oracle the parser's property tests use: one reading of the spec, not two.
+#[path = "../../../conformance/tests/support/reference.rs"]
+mod oracle;
+/// The spec read literally: decode the whole stream, cut lines, interpret.
+///
+/// ```
+/// use sse_conformance::parser::Item;
+/// let items = sse_fuzz::parser::reference(b"retry: 5\rdata: a\r\n\n");
+/// assert_eq!(items[0], Item::Retry(5));
+/// ```
+pub use oracle::reference;
 
 /// The first byte seeds the chunking and the limits; the rest is the stream.
 pub fn parser_chunks(input: &[u8]) {
@@ -84,71 +97,4 @@ fn parse_borrowed(
         start = cut;
     }
     Ok((items, parser.finish()))
-}
-
-/// The "interpreting an event stream" rules of the HTML standard, read literally: decode
-/// the whole stream (one leading BOM dropped), cut it into lines at CRLF, LF or CR, drop
-/// the last line if nothing ended it, and interpret each line. Slow and plainly right.
-///
-/// ```
-/// use sse_conformance::parser::Item;
-/// let items = sse_fuzz::parser::reference(b"retry: 5\rdata: a\r\n\n");
-/// assert_eq!(items[0], Item::Retry(5));
-/// ```
-pub fn reference(stream: &[u8]) -> Vec<Item> {
-    let decoded = String::from_utf8_lossy(stream);
-    let mut rest = decoded.strip_prefix('\u{FEFF}').unwrap_or(&decoded);
-    let mut items = Vec::new();
-    let mut data = String::new();
-    let mut event_type = String::new();
-    let mut id_buffer = String::new();
-    while let Some(end) = rest.find(['\r', '\n']) {
-        let line = &rest[..end];
-        rest = &rest[end..];
-        rest = rest.strip_prefix("\r\n").unwrap_or_else(|| &rest[1..]);
-        if line.is_empty() {
-            if data.is_empty() {
-                event_type.clear();
-                continue;
-            }
-            if data.ends_with('\n') {
-                data.pop();
-            }
-            let kind = if event_type.is_empty() {
-                "message".to_owned()
-            } else {
-                std::mem::take(&mut event_type)
-            };
-            items.push(Item::Event(Event {
-                event_type: kind.into(),
-                data: std::mem::take(&mut data),
-                last_event_id: id_buffer.clone(),
-            }));
-            continue;
-        }
-        if line.starts_with(':') {
-            continue;
-        }
-        let (name, value) = match line.split_once(':') {
-            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line, ""),
-        };
-        match name {
-            "event" => event_type = value.to_owned(),
-            "data" => {
-                data.push_str(value);
-                data.push('\n');
-            }
-            "id" if !value.contains('\0') => id_buffer = value.to_owned(),
-            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                let ms = value.bytes().fold(0u64, |ms, digit| {
-                    ms.saturating_mul(10)
-                        .saturating_add(u64::from(digit - b'0'))
-                });
-                items.push(Item::Retry(ms));
-            }
-            _ => {}
-        }
-    }
-    items
 }
