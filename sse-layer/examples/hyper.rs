@@ -24,9 +24,7 @@ async fn main() -> std::io::Result<()> {
                 .map_or(1, |n| n + 1);
             let counter = stream::iter(next..).then(|n| async move {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                Event::new()
-                    .id(n.to_string())
-                    .map(|event| event.data(format!("count {n}")))
+                Event::new().id(n).data(format!("count {n}"))
             });
             Ok::<_, Infallible>(EventStream::new(counter).into_response())
         },

@@ -19,9 +19,8 @@ impl Event {
     /// clients.
     ///
     /// ```
-    /// let event = sse_layer::Event::new().event("tick")?.data("a\nb");
+    /// let event = sse_layer::Event::new().event(sse_layer::event_name!("tick")).data("a\nb");
     /// assert_eq!(event.encode(), "event: tick\ndata: a\ndata: b\n\n");
-    /// # Ok::<(), sse_layer::EventError>(())
     /// ```
     pub fn encode(&self) -> bytes::Bytes {
         let mut buf = BytesMut::with_capacity(self.encoded_len_hint());
@@ -166,7 +165,7 @@ mod tests {
     #[test]
     fn leading_space_survives() {
         assert_eq!(wire(Event::new().data(" x")), "data:  x\n\n");
-        assert_eq!(wire(Event::new().id(" 1").unwrap()), "id:  1\n\n");
+        assert_eq!(wire(Event::new().try_id(" 1").unwrap()), "id:  1\n\n");
     }
 
     #[test]

@@ -2,22 +2,27 @@
 //! reach the wire.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::time::Duration;
+
+use crate::field::{EventError, EventId, EventName};
 
 /// A Server-Sent Event.
 ///
-/// Every field is optional. Setters that could let a value break out of its field (`id`,
-/// `event`) validate and return a typed [`EventError`]; everything else is accepted as is
-/// and encoded safely (line breaks in `data` become several `data:` lines, in a comment
-/// several comment lines).
+/// Every field is optional, and every setter chains. The two fields a value could break
+/// out of take checked types: an [`EventName`] (a name fixed in the code is checked by the
+/// compiler) and an [`EventId`] (integers need no check). A string known only at run
+/// time goes through [`try_event`](Self::try_event) / [`try_id`](Self::try_id), which
+/// return a typed [`EventError`] instead of letting it reach the wire. Everything else is
+/// accepted as is and encoded safely (line breaks in `data` become several `data:` lines,
+/// in a comment several comment lines).
 ///
 /// ```
-/// use sse_layer::Event;
+/// use sse_layer::{event_name, Event};
 ///
+/// let n: u64 = 42;
 /// let event = Event::new()
-///     .event("tick")?
-///     .id("42")?
+///     .event(event_name!("tick"))
+///     .id(n)
 ///     .data("line one\r\nline two");
 /// assert_eq!(
 ///     event.encode(),
@@ -25,8 +30,7 @@ use std::time::Duration;
 /// );
 ///
 /// // A CR in an id would start a new field on the wire: refused, not written.
-/// assert!(Event::new().id("1\rdata: injected").is_err());
-/// # Ok::<(), sse_layer::EventError>(())
+/// assert!(Event::new().try_id("1\rdata: injected").is_err());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Event {
@@ -36,32 +40,6 @@ pub struct Event {
     pub(crate) retry: Option<Duration>,
     pub(crate) comment: Option<Cow<'static, str>>,
 }
-
-/// Why an [`Event`] field was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EventError {
-    /// The id contains CR, LF or NUL (clients ignore ids with NUL; CR and LF end the field).
-    InvalidId,
-    /// The event type contains CR or LF, which would end the field.
-    InvalidEventType,
-    /// The value could not be serialized to JSON.
-    #[cfg(feature = "json")]
-    Json(String),
-}
-
-impl fmt::Display for EventError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InvalidId => f.write_str("an event id must not contain CR, LF or NUL"),
-            Self::InvalidEventType => f.write_str("an event type must not contain CR or LF"),
-            #[cfg(feature = "json")]
-            Self::Json(reason) => write!(f, "event data is not serializable to JSON: {reason}"),
-        }
-    }
-}
-
-impl std::error::Error for EventError {}
 
 impl Event {
     /// An empty event; add fields with the setters.
@@ -99,36 +77,52 @@ impl Event {
     /// Sets the event type (`event:` field); clients dispatch to listeners of that name.
     ///
     /// ```
-    /// assert!(sse_layer::Event::new().event("a\nb").is_err());
+    /// use sse_layer::{event_name, Event};
+    /// let event = Event::new().event(event_name!("tick"));
+    /// assert_eq!(event.encode(), "event: tick\n\n");
+    /// ```
+    pub fn event(mut self, name: EventName) -> Self {
+        self.event = Some(name.into_inner());
+        self
+    }
+
+    /// Sets an event type known only at run time, after checking it.
+    ///
+    /// ```
+    /// let kind = String::from("a\nb");
+    /// assert!(sse_layer::Event::new().try_event(kind).is_err());
     /// ```
     ///
     /// # Errors
     /// [`EventError::InvalidEventType`] if it contains CR or LF.
-    pub fn event(mut self, event: impl Into<Cow<'static, str>>) -> Result<Self, EventError> {
-        let event = event.into();
-        if memchr::memchr2(b'\r', b'\n', event.as_bytes()).is_some() {
-            return Err(EventError::InvalidEventType);
-        }
-        self.event = Some(event);
-        Ok(self)
+    pub fn try_event(self, name: impl Into<Cow<'static, str>>) -> Result<Self, EventError> {
+        Ok(self.event(EventName::new(name)?))
     }
 
     /// Sets the id: the client's resume point, sent back as `Last-Event-ID` on reconnect.
-    /// An empty id resets the client's last event id.
+    /// Takes an integer or a checked [`EventId`]; an empty id resets the client's last
+    /// event id.
     ///
     /// ```
-    /// assert!(sse_layer::Event::new().id("7\0").is_err());
+    /// assert_eq!(sse_layer::Event::new().id(7u32).encode(), "id: 7\n\n");
+    /// ```
+    pub fn id(mut self, id: impl Into<EventId>) -> Self {
+        self.id = Some(id.into().into_inner());
+        self
+    }
+
+    /// Sets an id known only at run time, after checking it.
+    ///
+    /// ```
+    /// assert!(sse_layer::Event::new().try_id("7\0").is_err());
+    /// assert_eq!(sse_layer::Event::new().try_id("a-1")?.id_str(), Some("a-1"));
+    /// # Ok::<(), sse_layer::EventError>(())
     /// ```
     ///
     /// # Errors
     /// [`EventError::InvalidId`] if it contains CR, LF or NUL.
-    pub fn id(mut self, id: impl Into<Cow<'static, str>>) -> Result<Self, EventError> {
-        let id = id.into();
-        if memchr::memchr3(b'\r', b'\n', 0, id.as_bytes()).is_some() {
-            return Err(EventError::InvalidId);
-        }
-        self.id = Some(id);
-        Ok(self)
+    pub fn try_id(self, id: impl Into<Cow<'static, str>>) -> Result<Self, EventError> {
+        Ok(self.id(EventId::new(id)?))
     }
 
     /// Sets the client's reconnection time (`retry:` field, whole milliseconds).

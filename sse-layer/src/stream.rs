@@ -18,6 +18,7 @@ use pin_project_lite::pin_project;
 use crate::encode::write_event;
 use crate::error::BoxError;
 use crate::event::Event;
+use crate::overrides::StreamOverrides;
 
 /// Ready events are gathered into one frame up to about this many bytes: a client that
 /// fell behind gets one write instead of many, and one busy stream cannot hog the task.
@@ -71,6 +72,7 @@ pin_project! {
         error: Option<BoxError>,
         done: bool,
         events_sent: metrics::Counter,
+        overrides: StreamOverrides,
     }
 }
 
@@ -87,16 +89,22 @@ where
             error: None,
             done: false,
             events_sent: crate::metrics::events_sent(),
+            overrides: StreamOverrides::new(),
         }
     }
 
+    crate::overrides::override_setters!();
+
     /// A `200 OK` response with this body and the SSE headers:
     /// `Content-Type: text/event-stream`, `Cache-Control: no-cache, no-transform` and
-    /// `X-Accel-Buffering: no` (so nginx does not buffer it).
+    /// `X-Accel-Buffering: no` (so nginx does not buffer it). Its
+    /// [`StreamOverrides`], if any, ride in the extensions for the layer.
     pub fn into_response(self) -> Response<Self> {
+        let overrides = self.overrides;
         let mut response = Response::new(self);
         *response.status_mut() = StatusCode::OK;
         crate::headers::set_sse_headers(response.headers_mut());
+        overrides.attach(response.extensions_mut());
         response
     }
 }

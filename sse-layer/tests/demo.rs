@@ -223,6 +223,9 @@ async fn chat_streams_json_tokens_then_done() {
         .collect();
     assert!(text.starts_with("You said: hello there\n"), "{text}");
     assert!(data.len() > 5, "one token per event");
+    // The demo's layer sends `retry: 1000` to its feeds; an answer to one POST is not
+    // something to reconnect to, so it overrides that with no hint at all.
+    assert_eq!(chat.analyze().retries, 0, "{:?}", chat.analyze().items);
 
     let malformed = request(&base, Method::POST, "/chat", Some("{nope"), quick()).await;
     assert_eq!(malformed.status, 400);

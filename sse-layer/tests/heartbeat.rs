@@ -8,7 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Request;
 use http_body::Frame;
-use sse_layer::{Event, SseLayer};
+use sse_layer::hub::{Hub, Subscribe};
+use sse_layer::{Event, EventStream, SseLayer, StreamOverrides};
 use support::{call, event_channel, frames, raw_channel, times_of};
 
 /// A comment line, with no blank line after it: no client sees it as a message.
@@ -156,4 +157,51 @@ async fn custom_comment() {
     let response = call(layer, Request::new(()), response).await;
     let frames = frames(response.into_body(), Duration::from_millis(1500)).await;
     assert_eq!(frames[1], (Duration::from_secs(1), ": ping\n".to_owned()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_response_can_set_its_own_heartbeat_or_none() {
+    let layer = || SseLayer::new().heartbeat(Duration::from_secs(15));
+    let (_sender, receiver) = tokio::sync::mpsc::channel::<Event>(1);
+    let events = tokio_stream::wrappers::ReceiverStream::new(receiver);
+    let faster = EventStream::new(events)
+        .heartbeat(Duration::from_secs(4))
+        .into_response();
+    let response = call(layer(), Request::new(()), faster).await;
+    let seen = frames(response.into_body(), Duration::from_secs(13)).await;
+    assert_eq!(times_of(&seen[1..], HEARTBEAT), vec![4, 8, 12]);
+
+    let (_sender, receiver) = tokio::sync::mpsc::channel::<Event>(1);
+    let events = tokio_stream::wrappers::ReceiverStream::new(receiver);
+    let silent = EventStream::new(events).no_heartbeat().into_response();
+    let response = call(layer(), Request::new(()), silent).await;
+    let seen = frames(response.into_body(), Duration::from_secs(61)).await;
+    assert_eq!(seen, vec![(Duration::ZERO, ":\n".to_owned())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_raw_response_overrides_through_its_extensions() {
+    let (_sender, mut response) = raw_channel();
+    response
+        .extensions_mut()
+        .insert(StreamOverrides::new().heartbeat(Duration::from_secs(7)));
+    let response = call(SseLayer::new(), Request::new(()), response).await;
+    let seen = frames(response.into_body(), Duration::from_secs(22)).await;
+    assert_eq!(times_of(&seen[1..], HEARTBEAT), vec![7, 14, 21]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_subscription_can_set_its_own_heartbeat() {
+    let hub = Hub::new();
+    let subscription = hub
+        .subscribe(Subscribe::new())
+        .heartbeat(Duration::from_secs(3));
+    let response = call(
+        SseLayer::new(),
+        Request::new(()),
+        subscription.into_response(),
+    )
+    .await;
+    let seen = frames(response.into_body(), Duration::from_secs(10)).await;
+    assert_eq!(times_of(&seen[1..], HEARTBEAT), vec![3, 6, 9]);
 }

@@ -27,10 +27,7 @@ async fn handler(request: Request<hyper::body::Incoming>) -> Result<Response<Bod
                 .map_or(1, |n| n + 1);
             let events = stream::iter(first..).then(|n| async move {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                Event::new()
-                    .id(n.to_string())
-                    .unwrap()
-                    .data(format!("event {n}"))
+                Event::new().id(n).data(format!("event {n}"))
             });
             let mut response = EventStream::new(events)
                 .into_response()

@@ -111,7 +111,11 @@ fn an_unknown_or_expired_id_gets_a_reset_event_with_the_newest_id() {
 #[test]
 fn the_reset_event_is_configurable() {
     let hub = Hub::builder()
-        .reset_event(|reason| Event::new().event("resync").unwrap().data(reason.as_str()))
+        .reset_event(|reason| {
+            Event::new()
+                .event(sse_layer::event_name!("resync"))
+                .data(reason.as_str())
+        })
         .build();
     publish_numbers(&hub, "t", 1..=1);
     let mut subscription = hub.subscribe(Subscribe::new().last_event_id("x"));
@@ -130,7 +134,7 @@ fn the_reset_event_is_configurable() {
 fn events_with_their_own_id_are_refused() {
     let hub = Hub::new();
     let error = hub
-        .publish("t", Event::new().id("7").unwrap().data("x"))
+        .publish("t", Event::new().try_id("7").unwrap().data("x"))
         .unwrap_err();
     assert!(error.to_string().contains("assigns ids"), "{error}");
     assert!(hub.newest().is_none(), "nothing was published");

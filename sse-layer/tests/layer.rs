@@ -100,8 +100,7 @@ async fn the_error_event_is_configurable_and_sees_the_error() {
     let events = stream::iter(vec![Err::<Event, _>(std::io::Error::other("quota"))]);
     let layer = SseLayer::new().no_heartbeat().on_error(|error| {
         Event::new()
-            .event("failed")
-            .unwrap()
+            .event(sse_layer::event_name!("failed"))
             .data(format!("{{\"reason\":\"{error}\"}}"))
     });
     let response = call(
@@ -171,6 +170,38 @@ async fn retry_hint_first_with_bounded_jitter() {
         seen.insert(ms);
     }
     assert!(seen.len() > 5, "jitter should spread the hints: {seen:?}");
+}
+
+#[tokio::test]
+async fn a_response_can_drop_or_change_the_retry_hint() {
+    let layer = || SseLayer::new().retry(Duration::from_millis(2000));
+    let first_frame = |response: Response<EventStream<_>>| async move {
+        let response = call(layer(), Request::new(()), response).await;
+        frames(response.into_body(), Duration::from_secs(1))
+            .await
+            .remove(0)
+            .1
+    };
+    let events = || stream::iter([Event::new().data("x")]);
+    assert_eq!(
+        first_frame(EventStream::new(events()).into_response()).await,
+        "retry: 2000\n",
+        "the layer's hint by default"
+    );
+    assert_eq!(
+        first_frame(EventStream::new(events()).no_retry().into_response()).await,
+        ":\n",
+        "no hint: the stream still opens at once, with a comment"
+    );
+    assert_eq!(
+        first_frame(
+            EventStream::new(events())
+                .retry(Duration::from_secs(30))
+                .into_response()
+        )
+        .await,
+        "retry: 30000\n"
+    );
 }
 
 /// Everything the body sends within 5 s, as one string.

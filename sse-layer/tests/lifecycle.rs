@@ -326,14 +326,13 @@ async fn every_end_is_reported_with_its_reason() {
 async fn an_error_event_never_moves_the_resume_cursor() {
     let layer = SseLayer::new().no_heartbeat().on_error(|_| {
         Event::new()
-            .id("999")
+            .try_id("999")
             .unwrap()
-            .event("error")
-            .unwrap()
+            .event(sse_layer::event_name!("error"))
             .data("x")
     });
     let events = futures_util::stream::iter([
-        Ok(Event::new().id("1").unwrap().data("a")),
+        Ok(Event::new().try_id("1").unwrap().data("a")),
         Err(std::io::Error::other("upstream failed")),
     ]);
     let text = stream_text(layer, Request::new(()), events).await;

@@ -201,7 +201,7 @@ async fn error_events_carry_no_id_even_if_the_framer_sets_one() {
         }
         fn delta(&mut self, text: &str) -> sse_layer::Event {
             sse_layer::Event::new()
-                .id("7")
+                .try_id("7")
                 .unwrap()
                 .data(text.to_owned())
         }
@@ -210,10 +210,9 @@ async fn error_events_carry_no_id_even_if_the_framer_sets_one() {
         }
         fn error(&mut self, _: &BoxError) -> Vec<sse_layer::Event> {
             vec![sse_layer::Event::new()
-                .id("8")
+                .try_id("8")
                 .unwrap()
-                .event("error")
-                .unwrap()
+                .event(sse_layer::event_name!("error"))
                 .data("x")]
         }
     }

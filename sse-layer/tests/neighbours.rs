@@ -25,10 +25,8 @@ fn ticks(last: Option<&LastEventId>) -> impl futures_util::Stream<Item = Event> 
     stream::iter(first..).then(|n| async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
         Event::new()
-            .event("tick")
-            .unwrap()
-            .id(n.to_string())
-            .unwrap()
+            .event(sse_layer::event_name!("tick"))
+            .id(n)
             .data(format!("{{\"n\":{n}}}"))
     })
 }
@@ -196,9 +194,8 @@ async fn snapshot_of_an_axum_handler_in_process() {
     async fn greet() -> impl IntoResponse {
         let events = [
             Event::new()
-                .event("greeting")
-                .unwrap()
-                .id("1")
+                .event(sse_layer::event_name!("greeting"))
+                .try_id("1")
                 .unwrap()
                 .data("hello\nworld"),
             Event::new().data("[DONE]"),

@@ -509,7 +509,7 @@ async fn an_event_with_its_own_id_is_refused() {
     let (url, _server) = redis_url();
     let a = hub(&url, &unique_name("idset"));
     let refused = a
-        .publish("t", Event::new().id("mine").unwrap().data("x"))
+        .publish("t", Event::new().try_id("mine").unwrap().data("x"))
         .await;
     assert_eq!(refused, Err(PublishError::IdSet));
 }

@@ -23,11 +23,11 @@ fn every_field_combination() {
             name.push("comment");
         }
         if mask & 2 != 0 {
-            event = event.event("update").unwrap();
+            event = event.event(sse_layer::event_name!("update"));
             name.push("event");
         }
         if mask & 4 != 0 {
-            event = event.id("42").unwrap();
+            event = event.try_id("42").unwrap();
             name.push("id");
         }
         if mask & 8 != 0 {
@@ -69,16 +69,19 @@ fn edge_cases() {
         ("NUL in data", Event::new().data("a\0b")),
         ("BOM in data", Event::new().data("\u{FEFF}x")),
         ("multi-byte", Event::new().data("é日本😀")),
-        ("empty id resets", Event::new().id("").unwrap().data("x")),
-        ("id with leading space", Event::new().id(" 7").unwrap()),
-        ("id with colon", Event::new().id("a:b").unwrap()),
+        (
+            "empty id resets",
+            Event::new().try_id("").unwrap().data("x"),
+        ),
+        ("id with leading space", Event::new().try_id(" 7").unwrap()),
+        ("id with colon", Event::new().try_id("a:b").unwrap()),
         (
             "empty event type",
-            Event::new().event("").unwrap().data("x"),
+            Event::new().event(sse_layer::event_name!("")).data("x"),
         ),
         (
             "event type with NUL",
-            Event::new().event("a\0b").unwrap().data("x"),
+            Event::new().event(sse_layer::event_name!("a\0b")).data("x"),
         ),
         (
             "multi-line comment",
@@ -110,14 +113,14 @@ fn edge_cases() {
 fn invalid_fields_are_typed_errors() {
     for id in ["\r", "\n", "\0", "1\r\n2", "a\rdata: x"] {
         assert_eq!(
-            Event::new().id(id.to_owned()),
+            Event::new().try_id(id.to_owned()),
             Err(EventError::InvalidId),
             "{id:?}"
         );
     }
     for event in ["\r", "\n", "a\r\nb"] {
         assert_eq!(
-            Event::new().event(event.to_owned()),
+            Event::new().try_event(event.to_owned()),
             Err(EventError::InvalidEventType),
             "{event:?}"
         );
@@ -188,10 +191,10 @@ fn build(spec: &EchoEvent) -> Result<Event, EventError> {
         event = event.data(data.clone());
     }
     if let Some(kind) = &spec.event {
-        event = event.event(kind.clone())?;
+        event = event.try_event(kind.clone())?;
     }
     if let Some(id) = &spec.id {
-        event = event.id(id.clone())?;
+        event = event.try_id(id.clone())?;
     }
     if let Some(retry) = spec.retry {
         event = event.retry(Duration::from_millis(retry));
@@ -239,9 +242,9 @@ proptest! {
     #[test]
     fn invalid_values_are_refused(prefix in hostile(), bad in prop_oneof![Just('\r'), Just('\n'), Just('\0')], suffix in hostile()) {
         let value = format!("{prefix}{bad}{suffix}");
-        prop_assert_eq!(Event::new().id(value.clone()), Err(EventError::InvalidId));
+        prop_assert_eq!(Event::new().try_id(value.clone()), Err(EventError::InvalidId));
         if bad != '\0' {
-            prop_assert_eq!(Event::new().event(value), Err(EventError::InvalidEventType));
+            prop_assert_eq!(Event::new().try_event(value), Err(EventError::InvalidEventType));
         }
     }
 }

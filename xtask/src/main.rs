@@ -40,7 +40,7 @@ pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 11] = [
     "--bin",
     "sse-conformance",
     "--features",
-    "sse-layer/redis,sse-layer/tls",
+    "sse-layer/redis,sse-layer/tls,sse-layer/axum",
 ];
 
 /// The origin the demo allows and the checker pretends to be: a typical dev front end.
@@ -93,7 +93,7 @@ fn ci() -> i32 {
             "--workspace",
             "--all-targets",
             "--features",
-            "sse-layer/redis,sse-layer/tls",
+            "sse-layer/redis,sse-layer/tls,sse-layer/axum",
             "--",
             "-D",
             "warnings",
@@ -124,7 +124,7 @@ fn ci() -> i32 {
             "test",
             "--workspace",
             "--features",
-            "sse-layer/redis,sse-layer/tls",
+            "sse-layer/redis,sse-layer/tls,sse-layer/axum",
         ],
     ];
     for step in steps {
@@ -137,7 +137,7 @@ fn ci() -> i32 {
         return 1;
     }
     // Docs: broken intra-doc links and bad rustdoc are errors.
-    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance --features sse-layer/redis,sse-layer/tls");
+    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance --features sse-layer/redis,sse-layer/tls,sse-layer/axum");
     let docs = Command::new(&cargo)
         .args([
             "doc",
@@ -147,7 +147,7 @@ fn ci() -> i32 {
             "-p",
             "sse-conformance",
             "--features",
-            "sse-layer/redis,sse-layer/tls",
+            "sse-layer/redis,sse-layer/tls,sse-layer/axum",
         ])
         .env("RUSTDOCFLAGS", "-D warnings")
         .status();

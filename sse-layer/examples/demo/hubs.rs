@@ -137,9 +137,8 @@ impl Hubs {
 
 fn tick_event(n: u64) -> Event {
     Event::new()
-        .event("tick")
-        .and_then(|event| event.json_data(&serde_json::json!({ "n": n })))
-        .expect("tick events are valid")
+        .event(sse_layer::event_name!("tick"))
+        .data(serde_json::json!({ "n": n }).to_string())
 }
 
 /// Publishes `tick` events with ids 1, 2, 3… (the hub's sequence) every `interval_ms`,

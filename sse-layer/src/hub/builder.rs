@@ -36,10 +36,7 @@ fn default_reset_event(reason: ResetReason) -> Event {
         ResetReason::Expired => r#"{"reason":"expired"}"#,
         ResetReason::Unknown => r#"{"reason":"unknown"}"#,
     };
-    Event::new()
-        .event("reset")
-        .expect("a static, valid event type")
-        .data(data)
+    Event::new().event(crate::event_name!("reset")).data(data)
 }
 
 impl fmt::Debug for HubBuilder {
@@ -97,7 +94,7 @@ impl HubBuilder {
     /// use sse_layer::hub::Hub;
     /// use sse_layer::Event;
     /// let hub = Hub::builder()
-    ///     .reset_event(|reason| Event::new().event("resync").unwrap().data(reason.as_str()))
+    ///     .reset_event(|reason| Event::new().event(sse_layer::event_name!("resync")).data(reason.as_str()))
     ///     .build();
     /// # let _ = hub;
     /// ```

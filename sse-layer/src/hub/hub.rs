@@ -122,7 +122,7 @@ impl Hub {
         let mut state = shared.lock();
         let seq = state.log.last_seq() + 1;
         let bytes = event
-            .id(state.log.id_of(seq))
+            .try_id(state.log.id_of(seq))
             .expect("the log's ids are valid")
             .encode();
         let delivered = shared.append(&mut state, seq, topic, key, bytes);

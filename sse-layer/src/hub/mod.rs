@@ -19,7 +19,7 @@
 //! };
 //! let service = SseLayer::new().layer(events);
 //! // Elsewhere, as things happen:
-//! hub.publish("news", Event::new().event("headline")?.data("SSE is easy"))?;
+//! hub.publish("news", Event::new().event(sse_layer::event_name!("headline")).data("SSE is easy"))?;
 //! # let _ = service;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -97,7 +97,7 @@ impl Shared {
     /// a reconnect after it does not ask for the same impossible resume again.
     pub(super) fn reset_bytes(&self, cursor: String, reason: ResetReason) -> Bytes {
         (self.reset_event)(reason)
-            .id(cursor)
+            .try_id(cursor)
             .expect("the log's ids are valid")
             .encode()
     }

@@ -73,6 +73,22 @@ impl Subscribe {
         self
     }
 
+    /// Resumes after `last`, when the client sent one: what an `Option<LastEventId>`
+    /// handler argument (feature `axum`) or [`LastEventId::from_request`] gives.
+    ///
+    /// ```
+    /// use sse_layer::{hub::Subscribe, LastEventId};
+    /// let request = http::Request::get("/").header("last-event-id", "7").body(()).unwrap();
+    /// let options = Subscribe::topic("news").resume(LastEventId::from_request(&request, None));
+    /// # let _ = options;
+    /// ```
+    pub fn resume(mut self, last: Option<LastEventId>) -> Self {
+        if let Some(id) = last {
+            self.last_event_id = Some(id.into_string());
+        }
+        self
+    }
+
     /// Resumes after the [`LastEventId`] that [`SseLayer`](crate::SseLayer) put in the
     /// request's extensions, if there is one.
     pub fn resume_from<B>(mut self, request: &Request<B>) -> Self {

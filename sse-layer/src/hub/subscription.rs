@@ -13,6 +13,7 @@ use super::queue::{Queue, QueueState};
 use super::state::Shared;
 use crate::error::BoxError;
 use crate::lifecycle::{DisconnectReason, EndReason};
+use crate::overrides::StreamOverrides;
 use crate::stream::BATCH_BYTES;
 
 /// One subscriber's stream of a [`Hub`](super::Hub): a response body of whole events.
@@ -47,6 +48,7 @@ pub struct Subscription {
     /// Events left before the stream ends, when limited.
     remaining: Option<u64>,
     events_sent: Counter,
+    overrides: StreamOverrides,
 }
 
 impl Subscription {
@@ -59,8 +61,11 @@ impl Subscription {
             done: false,
             remaining: None,
             events_sent,
+            overrides: StreamOverrides::new(),
         }
     }
+
+    crate::overrides::override_setters!();
 
     /// A `200 OK` response with the SSE headers and this body. It carries the
     /// subscription's [`EndReason`] in its extensions, for the layer's disconnect report.
@@ -72,10 +77,12 @@ impl Subscription {
     /// ```
     pub fn into_response(self) -> Response<Self> {
         let end = self.end.clone();
+        let overrides = self.overrides;
         let mut response = Response::new(self);
         *response.status_mut() = StatusCode::OK;
         crate::headers::set_sse_headers(response.headers_mut());
         response.extensions_mut().insert(end);
+        overrides.attach(response.extensions_mut());
         response
     }
 

@@ -26,6 +26,7 @@ use super::config::{default_shutdown_event, Config};
 use super::timer::{StreamTimer, Tick};
 use crate::error::BoxError;
 use crate::lifecycle::{Disconnect, DisconnectReason, EndReason, Stalled};
+use crate::overrides::StreamOverrides;
 
 pin_project! {
     /// The body of every response that went through [`SseLayer`](crate::SseLayer).
@@ -58,6 +59,8 @@ pub(crate) struct StreamContext {
     pub(crate) path: String,
     pub(crate) stalled: Option<Stalled>,
     pub(crate) inner_end: Option<EndReason>,
+    /// The response's own heartbeat and retry, over the layer's.
+    pub(crate) overrides: StreamOverrides,
     /// Held, not read: dropping it frees a place under `max_streams`.
     #[allow(dead_code)]
     pub(crate) permit: Option<OwnedSemaphorePermit>,
@@ -65,6 +68,8 @@ pub(crate) struct StreamContext {
 
 struct StreamState {
     config: Arc<Config>,
+    /// This stream's `retry:` hint: the layer's, unless the response overrode it.
+    retry: Option<std::time::Duration>,
     /// The first frame: a `retry:` hint or an empty comment, so the stream opens at once.
     prelude: Option<Bytes>,
     finished: bool,
@@ -103,10 +108,13 @@ impl<B> SseBody<B> {
     pub(crate) fn stream(inner: B, config: Arc<Config>, context: StreamContext) -> Self {
         let opened = Instant::now();
         let lifetime = config.lifetime();
-        let timer = (config.heartbeat.is_some() || lifetime.is_some() || config.shutdown.is_some())
-            .then(|| {
-                StreamTimer::new(opened, config.heartbeat, lifetime.map(|life| opened + life))
-            });
+        let heartbeat = context
+            .overrides
+            .heartbeat_setting()
+            .unwrap_or(config.heartbeat);
+        let retry = context.overrides.retry_setting().unwrap_or(config.retry);
+        let timer = (heartbeat.is_some() || lifetime.is_some() || config.shutdown.is_some())
+            .then(|| StreamTimer::new(opened, heartbeat, lifetime.map(|life| opened + life)));
         let shutdown = config
             .shutdown
             .as_ref()
@@ -115,12 +123,13 @@ impl<B> SseBody<B> {
         span.in_scope(|| tracing::debug!("stream opened"));
         config.metrics.opened.increment(1);
         config.metrics.open.increment(1.0);
-        let prelude = Some(config.prelude());
+        let prelude = Some(config.prelude(retry));
         Self {
             kind: Kind::Stream {
                 inner,
                 state: StreamState {
                     config,
+                    retry,
                     prelude,
                     finished: false,
                     tracker: BoundaryTracker::default(),
@@ -271,7 +280,7 @@ impl StreamState {
         }
         let event = match &self.config.shutdown_event {
             Some(make_event) => make_event(),
-            None => default_shutdown_event(&self.config),
+            None => default_shutdown_event(&self.config, self.retry),
         };
         Poll::Ready(Some(Ok(self.own_frame(event.encode()))))
     }

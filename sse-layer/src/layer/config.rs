@@ -76,8 +76,7 @@ impl Default for Config {
 
 fn default_error_event() -> Event {
     Event::new()
-        .event("error")
-        .expect("a static, valid event type")
+        .event(crate::event_name!("error"))
         .data("stream error")
 }
 
@@ -89,8 +88,10 @@ impl Config {
     /// every blank line as a message and httpx-sse every block with a `retry`, both with
     /// empty data (which breaks `JSON.parse(data)` in clients). The line simply joins the
     /// first event's block, where every client handles it.
-    pub(crate) fn prelude(&self) -> Bytes {
-        let Some(retry) = self.retry else {
+    ///
+    /// `retry` is the stream's own (the layer's unless the response overrode it).
+    pub(crate) fn prelude(&self, retry: Option<Duration>) -> Bytes {
+        let Some(retry) = retry else {
             return Bytes::from_static(b":\n");
         };
         let jitter_ms = self.retry_jitter.as_millis();
@@ -119,14 +120,13 @@ fn random_up_to(max: u128) -> u128 {
     u128::from(RandomState::new().build_hasher().finish()) % (max + 1)
 }
 
-/// The default final event of a shutdown: `event: shutdown`, a `retry:` hint (the layer's
-/// retry, else 5 s, plus its jitter) and `data: {"reason":"shutdown"}`.
-pub(crate) fn default_shutdown_event(config: &Config) -> Event {
-    let retry = config.retry.unwrap_or(Duration::from_secs(5));
+/// The default final event of a shutdown: `event: shutdown`, a `retry:` hint (the
+/// stream's retry, else 5 s, plus the layer's jitter) and `data: {"reason":"shutdown"}`.
+pub(crate) fn default_shutdown_event(config: &Config, retry: Option<Duration>) -> Event {
+    let retry = retry.unwrap_or(Duration::from_secs(5));
     let jitter = random_up_to(config.retry_jitter.as_millis());
     Event::new()
-        .event("shutdown")
-        .expect("a static, valid event type")
+        .event(crate::event_name!("shutdown"))
         .retry(retry + Duration::from_millis(u64::try_from(jitter).unwrap_or(0)))
         .data(r#"{"reason":"shutdown"}"#)
 }

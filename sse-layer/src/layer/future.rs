@@ -15,6 +15,7 @@ use super::body::{SseBody, StreamContext};
 use super::config::{Config, StreamCap};
 use crate::headers::{fix_stream_headers, is_event_stream};
 use crate::lifecycle::{EndReason, Stalled};
+use crate::overrides::StreamOverrides;
 
 pin_project! {
     /// The future of [`SseService`]'s response.
@@ -87,6 +88,11 @@ where
             path: std::mem::take(this.path),
             stalled: this.stalled.take(),
             inner_end: parts.extensions.get::<EndReason>().cloned(),
+            overrides: parts
+                .extensions
+                .get::<StreamOverrides>()
+                .copied()
+                .unwrap_or_default(),
             permit,
         };
         Poll::Ready(Ok(Response::from_parts(

@@ -172,7 +172,7 @@ impl SseLayer {
     /// ```
     /// use sse_layer::{Event, SseLayer};
     /// let layer = SseLayer::new().on_error(|_error| {
-    ///     Event::new().event("error").unwrap().data(r#"{"message":"try again"}"#)
+    ///     Event::new().event(sse_layer::event_name!("error")).data(r#"{"message":"try again"}"#)
     /// });
     /// # let _ = layer;
     /// ```

@@ -3,6 +3,7 @@
 
 use crate::error::BoxError;
 use crate::event::Event;
+use crate::field::EventName;
 
 /// A streaming convention: which events open, carry, close and fail a streamed answer.
 ///
@@ -19,7 +20,7 @@ use crate::event::Event;
 ///     }
 ///     fn finish(&mut self) -> Vec<Event> { vec![Event::new().data("[DONE]")] }
 ///     fn error(&mut self, error: &BoxError) -> Vec<Event> {
-///         vec![Event::new().event("error").unwrap().data(error.to_string())]
+///         vec![Event::new().event(sse_layer::event_name!("error")).data(error.to_string())]
 ///     }
 /// }
 /// assert_eq!(Tokens.delta("hi").data_str(), Some(r#"{"token":"hi"}"#));
@@ -39,9 +40,8 @@ pub trait Framer {
 /// An event whose data is `value` as JSON; the framers only build values that serialize.
 pub(super) fn json_event(event_type: Option<&'static str>, value: &serde_json::Value) -> Event {
     let event = match event_type {
-        Some(event_type) => Event::new()
-            .event(event_type)
-            .expect("the conventions' event types are valid"),
+        // The conventions' names are constants without line breaks.
+        Some(event_type) => Event::new().event(EventName::from_static(event_type)),
         None => Event::new(),
     };
     event.data(value.to_string())

@@ -78,7 +78,7 @@ fn sse_layer_stream(shape: &Shape, n: usize) -> usize {
     let events = (0..n).map(|i| {
         let event = sse_layer::Event::new().data(shape.data.clone());
         if shape.id_and_event {
-            event.id(i.to_string()).unwrap().event("token").unwrap()
+            event.id(i).event(sse_layer::event_name!("token"))
         } else {
             event
         }
@@ -91,7 +91,7 @@ fn sse_layer_per_event(shape: &Shape, n: usize) -> usize {
         .map(|i| {
             let event = sse_layer::Event::new().data(shape.data.clone());
             let event = if shape.id_and_event {
-                event.id(i.to_string()).unwrap().event("token").unwrap()
+                event.id(i).event(sse_layer::event_name!("token"))
             } else {
                 event
             };

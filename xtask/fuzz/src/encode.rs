@@ -66,10 +66,10 @@ pub fn echo_json(input: &[u8]) {
 pub fn build(spec: &EchoEvent) -> Result<Event, EventError> {
     let mut event = Event::new();
     if let Some(id) = &spec.id {
-        event = event.id(id.clone())?;
+        event = event.try_id(id.clone())?;
     }
     if let Some(event_type) = &spec.event {
-        event = event.event(event_type.clone())?;
+        event = event.try_event(event_type.clone())?;
     }
     if let Some(data) = &spec.data {
         event = event.data(data.clone());

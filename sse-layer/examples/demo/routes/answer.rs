@@ -36,6 +36,15 @@ pub(crate) fn sse(events: Events) -> Response<Body> {
         .map(BodyExt::boxed_unsync)
 }
 
+/// The answer to one request (a chat): no `retry:` hint, since a client should not
+/// come back to it, whatever the layer tells the feeds.
+pub(crate) fn sse_answer(events: Events) -> Response<Body> {
+    EventStream::new(events)
+        .no_retry()
+        .into_response()
+        .map(BodyExt::boxed_unsync)
+}
+
 pub(crate) fn query_number<T: std::str::FromStr>(
     request: &Request<hyper::body::Incoming>,
     name: &str,

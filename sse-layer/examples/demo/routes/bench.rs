@@ -19,9 +19,8 @@ pub(crate) fn bench(request: &Request<hyper::body::Incoming>) -> Answer {
     let payload: std::sync::Arc<str> = "x".repeat(size).into();
     let events = stream::iter(0..n).map(move |i| {
         Event::new()
-            .event("bench")
-            .and_then(|event| event.id(i.to_string()))
-            .expect("valid")
+            .event(sse_layer::event_name!("bench"))
+            .id(i)
             .data(payload.to_string())
     });
     Ok(sse(events.boxed()))

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sse_layer::llm::{self, Anthropic, Framer, OpenAiChat, OpenAiResponses};
 use sse_layer::{BoxError, Event};
 
-use super::answer::{bad_request, json_body, sse, Answer, Refusal};
+use super::answer::{bad_request, json_body, sse_answer, Answer, Refusal};
 
 /// A chat prompt longer than this (in bytes) gets a 413: what a stream holds is bounded.
 pub const MAX_PROMPT: usize = 16 * 1024;
@@ -81,7 +81,7 @@ pub(crate) async fn chat(request: Request<hyper::body::Incoming>) -> Answer {
         Some(ms) => llm::coalesce(tokens, Duration::from_millis(ms), 256).boxed(),
         None => tokens.boxed(),
     };
-    Ok(sse(llm::frame(pieces, framer).boxed()))
+    Ok(sse_answer(llm::frame(pieces, framer).boxed()))
 }
 
 /// The demo's own convention, as a [`Framer`]: `{"token": "..."}` per piece, then
@@ -105,9 +105,8 @@ impl Framer for TokenJson {
 
     fn error(&mut self, error: &BoxError) -> Vec<Event> {
         let event = Event::new()
-            .event("error")
-            .and_then(|event| event.json_data(&serde_json::json!({ "error": error.to_string() })))
-            .expect("a valid error event");
+            .event(sse_layer::event_name!("error"))
+            .data(serde_json::json!({ "error": error.to_string() }).to_string());
         vec![event]
     }
 }

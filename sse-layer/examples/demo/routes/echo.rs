@@ -46,10 +46,10 @@ pub(crate) async fn echo(request: Request<hyper::body::Incoming>) -> Answer {
 fn build_echo_event(spec: EchoEvent) -> Result<Event, sse_layer::EventError> {
     let mut event = Event::new();
     if let Some(id) = spec.id {
-        event = event.id(id)?;
+        event = event.try_id(id)?;
     }
     if let Some(event_type) = spec.event {
-        event = event.event(event_type)?;
+        event = event.try_event(event_type)?;
     }
     if let Some(data) = spec.data {
         event = event.data(data);

@@ -39,7 +39,7 @@ pub(crate) async fn publish(hubs: &Hubs, request: Request<hyper::body::Incoming>
     let mut built = Event::new();
     if let Some(name) = event {
         built = built
-            .event(name)
+            .try_event(name)
             .map_err(|error| bad_request(&format!("invalid event: {error}")))?;
     }
     let id = hubs
