@@ -16,8 +16,9 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, timeout_at, Instant};
 
-use crate::record::{error_chain, record_body, Decoder};
-use crate::transcript::{Header, RequestInfo, Transcript, FIXTURE_VERSION};
+use crate::record::{error_chain, millis, record_body, Decoder, Head};
+pub use crate::record::{Limits, Progress};
+use crate::transcript::{Header, RequestInfo, Transcript};
 
 /// How long a TCP connect and TLS handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -66,27 +67,6 @@ impl Target {
     }
 }
 
-/// When to stop observing.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// The longest observation, from sending the request.
-    pub duration: Duration,
-    /// Stop once this many events were dispatched (`Some(0)`: right after the headers).
-    pub max_events: Option<usize>,
-    /// Stop after this many body bytes.
-    pub max_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            duration: Duration::from_secs(10),
-            max_events: None,
-            max_bytes: 64 << 20,
-        }
-    }
-}
-
 /// Why nothing could be observed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientError {
@@ -129,17 +109,6 @@ pub fn parse_url(url: &str) -> Result<Uri, ClientError> {
             "{url:?}: expected an absolute http:// or https:// URL"
         ))),
     }
-}
-
-/// A progress report while a stream is observed.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress {
-    /// Time since the request was sent.
-    pub elapsed: Duration,
-    /// Events dispatched so far.
-    pub events: usize,
-    /// Body bytes so far.
-    pub bytes: usize,
 }
 
 /// Requests `target` and records the response until the limits or the end of the body.
@@ -219,30 +188,22 @@ pub async fn observe(
     let observed = start.elapsed();
     connection.abort();
 
-    Ok(Transcript {
-        sse_conformance_fixture: FIXTURE_VERSION,
-        request: RequestInfo {
-            method: method.to_string(),
-            url: url.to_string(),
-            headers: target
-                .headers
-                .iter()
-                .map(|(name, value)| Header::new(name, value))
-                .collect(),
-        },
+    let request = RequestInfo {
+        method: method.to_string(),
+        url: url.to_string(),
+        headers: target
+            .headers
+            .iter()
+            .map(|(name, value)| Header::new(name, value))
+            .collect(),
+    };
+    let head = Head {
         version: version.to_owned(),
         status,
         headers,
-        headers_at_ms: millis(headers_at),
-        chunks: recorded.chunks,
-        end: recorded.end,
-        observed_ms: millis(observed),
-    })
-}
-
-/// Milliseconds with microsecond precision, as fixtures store them.
-pub(crate) fn millis(duration: Duration) -> f64 {
-    (duration.as_micros() as f64) / 1000.0
+        at_ms: millis(headers_at),
+    };
+    Ok(recorded.into_transcript(request, head, millis(observed)))
 }
 
 /// Where a `Location` points, resolved against the URL that answered with it (the WHATWG

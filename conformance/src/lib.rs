@@ -3,8 +3,10 @@
 //! - [`parser`]: the incremental parser (what an `EventSource` does with bytes).
 //! - [`client`]: observes a live stream over HTTP/1.1 or HTTP/2 into a [`Transcript`].
 //! - [`transcript`]: the observation model, also the fixture format.
-//! - [`checks`]: the catalogue, each check a pure function of transcripts.
-//! - [`run`]: a whole live check (main stream + probes) into a [`report::Report`].
+//! - [`checks`]: the catalogue: each check an id, a spec section, the requests it needs
+//!   (a probe it plans itself, or none) and a judgment of what came back.
+//! - [`run`]: a whole live check (main stream, the probes the checks plan) into a
+//!   [`report::Report`] (human, JSON, JUnit or HTML).
 //! - [`testing`]: snapshot transcripts of a tower service or URL, for `insta`.
 //!
 //! Everything but [`parser`] and [`transcript`] is the feature `checker` (on by default).

@@ -12,7 +12,7 @@ use http::{HeaderName, HeaderValue, Method};
 use sse_conformance::checks::{self, CheckOptions, Probes, CATALOGUE};
 use sse_conformance::client::{self, observe, Limits, Target};
 use sse_conformance::parser::{Item, Parser as SseParser};
-use sse_conformance::report::{self, Report};
+use sse_conformance::report::{self, Observed, Report};
 use sse_conformance::run::{self, RunOptions, Step};
 use sse_conformance::Transcript;
 
@@ -49,6 +49,10 @@ enum Command {
         /// cluster, or its load balancer): does a client resume wherever it lands?
         #[arg(long, value_name = "URL")]
         resume_via: Option<String>,
+        /// An expired or wrong credential, 'Name: value': the auth-rejection probe also
+        /// sends it in place of the --auth-header ones.
+        #[arg(long, value_name = "HEADER")]
+        bad_auth: Option<String>,
     },
     /// Parse an event stream (FILE, or - for stdin) and print one JSON object per event or retry.
     Parse {
@@ -91,6 +95,10 @@ struct RequestArgs {
     /// A request header, 'Name: value' (repeatable).
     #[arg(long = "header", short = 'H')]
     headers: Vec<String>,
+    /// A credential header, 'Name: value' (repeatable): sent like --header, and left out
+    /// by the auth-rejection probe, which expects a 401 or 403 then.
+    #[arg(long = "auth-header", value_name = "HEADER")]
+    auth_headers: Vec<String>,
     /// The request method.
     #[arg(long, default_value = "GET")]
     method: String,
@@ -113,9 +121,16 @@ struct JudgeArgs {
     /// The longest silence allowed before proxies cut the stream.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     heartbeat_max: Duration,
-    /// Output format.
+    /// Streams that end by themselves sooner than this cost clients a reconnect too
+    /// often (judged when --duration is at least this long).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    min_lifetime: Duration,
+    /// Output format (html: one self-contained page with a timeline of the stream).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    report_file: Option<PathBuf>,
     /// A check id whose failure does not fail the run (repeatable).
     #[arg(long = "allow")]
     allow: Vec<String>,
@@ -126,6 +141,7 @@ enum Format {
     Human,
     Json,
     Junit,
+    Html,
 }
 
 /// Why the command could not run: printed as one sentence, exit code 2.
@@ -159,25 +175,31 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
             echo,
             echo_cases,
             resume_via,
+            bad_auth,
         } => {
             let target = request.target(&url)?;
-            let echo = echo.map(|url| client::parse_url(&url)).transpose()?;
-            let resume_via = resume_via.map(|url| client::parse_url(&url)).transpose()?;
+            let checks = CheckOptions {
+                echo: echo.map(|url| client::parse_url(&url)).transpose()?,
+                echo_cases,
+                resume_via: resume_via.map(|url| client::parse_url(&url)).transpose()?,
+                auth_headers: request.auth_headers()?,
+                bad_auth: bad_auth
+                    .map(|header| parse_header("--bad-auth", &header))
+                    .transpose()?,
+                ..judge.check_options()?
+            };
             let options = RunOptions {
                 target,
                 duration,
-                checks: judge.check_options()?,
-                echo,
-                echo_cases,
+                checks,
                 allow: judge.allow.clone(),
-                resume_via,
             };
             let report = run::check(
                 &options,
                 &mut progress_printer(&url, duration, judge.format),
             )
             .await?;
-            Ok(print_report(&report, judge.format))
+            judge.print(&report)
         }
         Command::Parse { file, chunk } => parse(&file, chunk),
         Command::Record {
@@ -205,17 +227,15 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
         }
         Command::Replay { file, judge } => {
             let transcript = Transcript::load(&file)?;
-            let results = checks::run_all(
-                &transcript,
-                &judge.check_options()?,
-                &Probes::offline(),
-                &judge.allow,
-            );
+            let options = judge.check_options()?;
+            let probes = Probes::offline();
+            let results = checks::run_all(&transcript, &options, &probes, &judge.allow);
             let report = Report::new(
                 format!("{} (replay of {})", transcript.request.url, file.display()),
                 results,
-            );
-            Ok(print_report(&report, judge.format))
+            )
+            .with_observed(Observed::all(&transcript, &probes, &options));
+            judge.print(&report)
         }
         Command::Serve { path, addr } => {
             let fixtures = sse_conformance::serve::load(&path)?;
@@ -258,15 +278,9 @@ impl RequestArgs {
         target.method = Method::from_bytes(self.method.as_bytes())
             .map_err(|_| Fatal(format!("--method {:?} is not an HTTP method", self.method)))?;
         for header in &self.headers {
-            let (name, value) = header
-                .split_once(':')
-                .ok_or_else(|| Fatal(format!("--header {header:?} is not 'Name: value'")))?;
-            let name = HeaderName::from_bytes(name.trim().as_bytes())
-                .map_err(|_| Fatal(format!("--header {header:?}: bad header name")))?;
-            let value = HeaderValue::from_str(value.trim())
-                .map_err(|_| Fatal(format!("--header {header:?}: bad header value")))?;
-            target.headers.push((name, value));
+            target.headers.push(parse_header("--header", header)?);
         }
+        target.headers.extend(self.auth_headers()?);
         target.body = self.body.clone().map(Bytes::from);
         target.http2_prior_knowledge = self.http2_prior_knowledge;
         if let Some(path) = &self.ca_cert {
@@ -276,6 +290,27 @@ impl RequestArgs {
         }
         Ok(target)
     }
+}
+
+impl RequestArgs {
+    fn auth_headers(&self) -> Result<Vec<(HeaderName, HeaderValue)>, Fatal> {
+        self.auth_headers
+            .iter()
+            .map(|header| parse_header("--auth-header", header))
+            .collect()
+    }
+}
+
+/// `Name: value`, for the flag `flag`.
+fn parse_header(flag: &str, header: &str) -> Result<(HeaderName, HeaderValue), Fatal> {
+    let (name, value) = header
+        .split_once(':')
+        .ok_or_else(|| Fatal(format!("{flag} {header:?} is not 'Name: value'")))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| Fatal(format!("{flag} {header:?}: bad header name")))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| Fatal(format!("{flag} {header:?}: bad header value")))?;
+    Ok((name, value))
 }
 
 impl JudgeArgs {
@@ -292,18 +327,37 @@ impl JudgeArgs {
         Ok(CheckOptions {
             heartbeat_max: self.heartbeat_max,
             origin: self.origin.clone(),
+            min_lifetime: self.min_lifetime,
+            ..CheckOptions::default()
         })
     }
 }
 
-fn print_report(report: &Report, format: Format) -> u8 {
-    let text = match format {
-        Format::Human => report::human(report, std::io::stdout().is_terminal()),
-        Format::Json => report.json() + "\n",
-        Format::Junit => report::junit(report),
-    };
-    let _ = std::io::stdout().write_all(text.as_bytes());
-    report.exit_code() as u8
+impl JudgeArgs {
+    /// Writes the report in the chosen format, to `-o FILE` or stdout; the exit code.
+    fn print(&self, report: &Report) -> Result<u8, Fatal> {
+        // Styled for a terminal; anstream drops the styles when stdout is not one, or
+        // NO_COLOR is set. A file gets none.
+        let colour = self.report_file.is_none();
+        let text = match self.format {
+            Format::Human => report::human(report, colour),
+            Format::Json => report.json() + "\n",
+            Format::Junit => report::junit(report),
+            Format::Html => report::html(report),
+        };
+        match &self.report_file {
+            Some(path) => std::fs::write(path, text).map_err(|e| {
+                Fatal(format!(
+                    "cannot write the report to {}: {e}",
+                    path.display()
+                ))
+            })?,
+            None => {
+                let _ = anstream::stdout().write_all(text.as_bytes());
+            }
+        }
+        Ok(report.exit_code() as u8)
+    }
 }
 
 /// Progress on stderr, so stdout stays clean for JSON and JUnit.

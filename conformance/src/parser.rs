@@ -101,6 +101,24 @@ pub enum Notice {
         /// The value, with NUL shown as U+0000.
         value: String,
     },
+    /// An `id` or `event` field set a second time before a blank line: the first value
+    /// is silently replaced. The usual cause is a missing blank line, which runs two
+    /// events together into one.
+    RepeatedField {
+        /// `id` or `event`.
+        name: &'static str,
+        /// The value it replaced.
+        replaced: String,
+        /// The new value.
+        value: String,
+    },
+    /// An event whose `id` field repeats the id an earlier event already carries: two
+    /// events share one resume point, so a client that reconnects with it cannot say
+    /// which one it had.
+    SharedId {
+        /// The id.
+        id: String,
+    },
 }
 
 /// Limits and diagnostics for a [`Parser`].
@@ -319,6 +337,11 @@ pub struct Parser {
     /// An `id` field was seen since the last dispatch (so the last-event-id may change).
     /// A flag rather than comparing the strings: no `memcmp` call on every event.
     id_seen: bool,
+    /// An `event` field was seen since the last dispatch (only tracked with notices).
+    event_seen: bool,
+    /// An event carrying the current last-event-id was dispatched (only tracked with
+    /// notices).
+    id_dispatched: bool,
     last_event_id: String,
     /// Field lines seen since the last blank line (for [`Leftover`]).
     field_lines: usize,
@@ -352,6 +375,8 @@ impl Parser {
             event_type: String::new(),
             id_buffer: String::new(),
             id_seen: false,
+            event_seen: false,
+            id_dispatched: false,
             last_event_id: String::new(),
             field_lines: 0,
             failed: None,
@@ -448,6 +473,7 @@ impl Parser {
         self.field_lines = 0;
         self.id_buffer.clone_from(&self.last_event_id);
         self.id_seen = false;
+        self.event_seen = false;
         leftover
     }
 
@@ -683,6 +709,16 @@ impl Parser {
                 self.data_complete = self.data.len();
             }
             b"event" => {
+                if self.options.notices {
+                    if self.event_seen {
+                        emit(ItemRef::Notice(Notice::RepeatedField {
+                            name: "event",
+                            replaced: self.event_type.clone(),
+                            value: String::from_utf8_lossy(value).into_owned(),
+                        }));
+                    }
+                    self.event_seen = true;
+                }
                 self.event_type.clear();
                 push_lossy(&mut self.event_type, value);
             }
@@ -693,6 +729,13 @@ impl Parser {
                         emit(ItemRef::Notice(Notice::IdWithNul { value }));
                     }
                 } else {
+                    if self.id_seen && self.options.notices {
+                        emit(ItemRef::Notice(Notice::RepeatedField {
+                            name: "id",
+                            replaced: self.id_buffer.clone(),
+                            value: String::from_utf8_lossy(value).into_owned(),
+                        }));
+                    }
                     self.id_buffer.clear();
                     push_lossy(&mut self.id_buffer, value);
                     self.id_seen = true;
@@ -723,14 +766,30 @@ impl Parser {
     /// A blank line: the resume point moves, and an event fires if there is data.
     fn dispatch(&mut self, emit: &mut impl FnMut(ItemRef<'_>)) {
         self.field_lines = 0;
+        self.event_seen = false;
+        let shared_id = self.options.notices
+            && self.id_seen
+            && self.data_complete > 0
+            && self.id_dispatched
+            && !self.id_buffer.is_empty()
+            && self.id_buffer == self.last_event_id;
         if self.id_seen {
             self.id_seen = false;
+            if self.id_buffer != self.last_event_id {
+                self.id_dispatched = false;
+            }
             self.last_event_id.clone_from(&self.id_buffer);
         }
         if self.data_complete == 0 {
             self.event_type.clear();
             return;
         }
+        if shared_id {
+            emit(ItemRef::Notice(Notice::SharedId {
+                id: self.last_event_id.clone(),
+            }));
+        }
+        self.id_dispatched = true;
         self.data.pop(); // the one trailing LF
         let data =
             if self.owned && self.data.len() >= HAND_OVER_DATA {
@@ -826,6 +885,57 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    fn parse_notices(stream: &[u8]) -> Vec<Notice> {
+        let mut parser = Parser::with_options(ParserOptions::diagnostics());
+        let items = parser.feed_to_vec(stream).unwrap();
+        items
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Notice(notice) => Some(notice),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_id_or_event_set_twice_in_one_event_is_a_notice() {
+        let mut parser = Parser::with_options(ParserOptions::diagnostics());
+        // Two events that a missing blank line ran together, then two proper ones.
+        let items = parser
+            .feed_to_vec(b"id: 1\nevent: a\ndata: x\nid: 2\nevent: b\ndata: y\n\nid: 3\ndata: z\n\nevent: c\ndata: w\n\n")
+            .unwrap();
+        let notices: Vec<&Notice> = items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Notice(notice) => Some(notice),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            notices,
+            [
+                &Notice::RepeatedField {
+                    name: "id",
+                    replaced: "1".into(),
+                    value: "2".into()
+                },
+                &Notice::RepeatedField {
+                    name: "event",
+                    replaced: "a".into(),
+                    value: "b".into()
+                },
+            ]
+        );
+        // An id an earlier event carries, set again on the next one: a shared id. The same
+        // id on an event after an id-only block, or an empty id, is not.
+        let shared = parse_notices(b"id: 7\ndata: a\n\nid: 7\ndata: b\n\nid: 8\n\nid: 8\ndata: c\n\nid:\ndata: d\n\nid:\ndata: e\n\n");
+        assert_eq!(shared, [Notice::SharedId { id: "7".into() }]);
+        // Without diagnostics the parser reports nothing, and the last value wins.
+        let plain = parse_all(b"id: 1\nid: 2\ndata: y\n\n").unwrap();
+        assert_eq!(plain.len(), 1);
+        assert!(matches!(&plain[0], Item::Event(event) if event.last_event_id == "2"));
     }
 
     #[test]

@@ -9,9 +9,58 @@ use http_body::Body;
 use http_body_util::BodyExt;
 use tokio::time::{timeout_at, Instant};
 
-use crate::client::{millis, Limits, Progress};
+use std::time::Duration;
+
 use crate::parser::{Item, Parser};
-use crate::transcript::{Chunk, End};
+use crate::transcript::{Chunk, End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
+
+/// When to stop observing.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The longest observation, from sending the request.
+    pub duration: Duration,
+    /// Stop once this many events were dispatched (`Some(0)`: right after the headers).
+    pub max_events: Option<usize>,
+    /// Stop after this many body bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            duration: Duration::from_secs(10),
+            max_events: None,
+            max_bytes: 64 << 20,
+        }
+    }
+}
+
+/// A progress report while a stream is observed.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Time since the request was sent.
+    pub elapsed: Duration,
+    /// Events dispatched so far.
+    pub events: usize,
+    /// Body bytes so far.
+    pub bytes: usize,
+}
+
+/// Milliseconds with microsecond precision, as fixtures store them.
+pub(crate) fn millis(duration: Duration) -> f64 {
+    (duration.as_micros() as f64) / 1000.0
+}
+
+/// How a response began.
+pub(crate) struct Head {
+    /// `HTTP/1.1`, `HTTP/2`, or `in-process`.
+    pub(crate) version: String,
+    /// 0 when no response came.
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<Header>,
+    /// When the headers came (or the attempt ended), in ms since the request was sent.
+    pub(crate) at_ms: f64,
+}
 
 /// The chunks of a body and how it ended.
 pub(crate) struct Recorded {
@@ -79,6 +128,45 @@ where
         });
     };
     Recorded { chunks, end }
+}
+
+impl Recorded {
+    /// The transcript of a response: the one place a [`Transcript`] is built from what
+    /// was observed, live or in process.
+    pub(crate) fn into_transcript(
+        self,
+        request: RequestInfo,
+        head: Head,
+        observed_ms: f64,
+    ) -> Transcript {
+        Transcript {
+            sse_conformance_fixture: FIXTURE_VERSION,
+            request,
+            version: head.version,
+            status: head.status,
+            headers: head.headers,
+            headers_at_ms: head.at_ms,
+            chunks: self.chunks,
+            end: self.end,
+            observed_ms,
+        }
+    }
+}
+
+/// The transcript of a request that got no response: status 0, no headers, no body,
+/// and how the attempt ended.
+pub(crate) fn unanswered(request: RequestInfo, version: &str, end: End, at_ms: f64) -> Transcript {
+    let head = Head {
+        version: version.to_owned(),
+        status: 0,
+        headers: Vec::new(),
+        at_ms,
+    };
+    let nothing = Recorded {
+        chunks: Vec::new(),
+        end,
+    };
+    nothing.into_transcript(request, head, at_ms)
 }
 
 /// An error and its sources, one line.

@@ -38,10 +38,10 @@ use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 
 pub use crate::client::Limits;
-use crate::client::{millis, observe, ClientError, Target};
+use crate::client::{observe, ClientError, Target};
 use crate::parser::{Item, Notice};
-use crate::record::{record_body, Decoder};
-use crate::transcript::{End, Header, RequestInfo, Transcript, FIXTURE_VERSION};
+use crate::record::{millis, record_body, unanswered, Decoder, Head};
+use crate::transcript::{End, Header, RequestInfo, Transcript};
 
 /// Headers that matter to SSE clients and proxies; the rest would make snapshots brittle.
 const SNAPSHOT_HEADERS: &[&str] = &[
@@ -111,31 +111,17 @@ where
         &mut |_| {},
     )
     .await;
-    Transcript {
-        sse_conformance_fixture: FIXTURE_VERSION,
-        request: info,
+    let head = Head {
         version: "in-process".into(),
         status,
         headers,
-        headers_at_ms,
-        chunks: recorded.chunks,
-        end: recorded.end,
-        observed_ms: millis(start.elapsed()),
-    }
+        at_ms: headers_at_ms,
+    };
+    recorded.into_transcript(info, head, millis(start.elapsed()))
 }
 
 fn errored(request: RequestInfo, message: String, at_ms: f64) -> Transcript {
-    Transcript {
-        sse_conformance_fixture: FIXTURE_VERSION,
-        request,
-        version: "in-process".into(),
-        status: 0,
-        headers: Vec::new(),
-        headers_at_ms: at_ms,
-        chunks: Vec::new(),
-        end: End::Error { message },
-        observed_ms: at_ms,
-    }
+    unanswered(request, "in-process", End::Error { message }, at_ms)
 }
 
 /// [`transcript_of_service`], rendered with [`render`].
@@ -209,6 +195,19 @@ pub fn render(transcript: &Transcript) -> String {
             }
             Item::Notice(Notice::IdWithNul { value }) => {
                 let _ = writeln!(out, "ignored id: {value:?}");
+            }
+            Item::Notice(Notice::RepeatedField {
+                name,
+                replaced,
+                value,
+            }) => {
+                let _ = writeln!(
+                    out,
+                    "{name} {replaced:?} replaced by {value:?} in one event"
+                );
+            }
+            Item::Notice(Notice::SharedId { id }) => {
+                let _ = writeln!(out, "id {id:?} again: two events share it");
             }
         }
     }

@@ -125,6 +125,10 @@ pub enum End {
 pub struct TimedItem {
     /// Arrival time in ms since the request was sent.
     pub at_ms: f64,
+    /// For an event, when the chunk holding its first field line arrived (its lines
+    /// waited `at_ms - started_ms` for the blank line that dispatched them); for any other
+    /// item, `at_ms`.
+    pub started_ms: f64,
     /// What the parser found.
     pub item: Item,
 }
@@ -163,6 +167,15 @@ impl Analysis {
     /// How many events, and how many retries, [`items`](Self::items) keeps at most: far
     /// more than any judgment needs, and about 10 MB at the most.
     pub const EVENT_SAMPLE: usize = 100_000;
+
+    /// The last valid `retry` the stream sent (among those kept): how long a browser
+    /// waits before it reconnects, in ms.
+    pub fn last_retry(&self) -> Option<u64> {
+        self.items.iter().rev().find_map(|timed| match timed.item {
+            Item::Retry(ms) => Some(ms),
+            _ => None,
+        })
+    }
 
     /// The dispatched events that were kept (see [`EVENT_SAMPLE`](Self::EVENT_SAMPLE)),
     /// with their arrival times; [`events`](Self::events) counts them all.
@@ -234,9 +247,20 @@ impl Transcript {
             body_bytes += chunk.bytes.len();
             bom.feed(&chunk.bytes);
         }
+        // When the lines of the event being built began to arrive.
+        let mut pending_since: Option<f64> = None;
         for chunk in &self.chunks {
             let at_ms = chunk.at_ms;
+            let mut next_start = pending_since.unwrap_or(at_ms);
+            let mut dispatched = false;
             let fed = parser.feed(&chunk.bytes, |item| {
+                let started_ms = match item {
+                    Item::Event(_) => {
+                        dispatched = true;
+                        std::mem::replace(&mut next_start, at_ms)
+                    }
+                    _ => at_ms,
+                };
                 // Any kind of item can be one per few bytes: a hostile stream must not
                 // cost an allocation each. Count them all; keep a sample.
                 let (count, sample) = match item {
@@ -247,9 +271,20 @@ impl Transcript {
                 };
                 *count += 1;
                 if *count <= sample {
-                    items.push(TimedItem { at_ms, item });
+                    items.push(TimedItem {
+                        at_ms,
+                        started_ms,
+                        item,
+                    });
                 }
             });
+            let pending = parser.pending_field_lines() > 0 || parser.pending_line_bytes() > 0;
+            pending_since = match (pending, pending_since) {
+                (false, _) => None,
+                // Still the same unfinished event as before this chunk.
+                (true, Some(since)) if !dispatched => Some(since),
+                (true, _) => Some(at_ms),
+            };
             if let Err(error) = fed {
                 parse_error = Some(error);
                 break;

@@ -173,3 +173,62 @@ fn checks_lists_the_catalogue() {
         assert!(stdout(&output).contains(check.id));
     }
 }
+
+#[test]
+fn piped_human_output_carries_no_colour_codes() {
+    // stdout is a pipe here: anstream drops the styles a terminal would get.
+    let output = run(&["replay", "fixtures/servers/status-500.json"]);
+    assert!(stdout(&output).contains("FAIL  status"));
+    assert!(!stdout(&output).contains('\u{1b}'), "{:?}", stdout(&output));
+}
+
+#[test]
+fn html_report_to_a_file() {
+    let dir = std::env::temp_dir().join(format!("sse-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("burst.html");
+    let output = run(&[
+        "replay",
+        "fixtures/servers/buffered-burst.json",
+        "--format",
+        "html",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the verdict, as with any format"
+    );
+    assert!(stdout(&output).is_empty(), "the report went to the file");
+    let page = std::fs::read_to_string(&file).unwrap();
+    assert!(page.starts_with("<!doctype html>"));
+    // Self-contained: no script, no stylesheet or image fetched from anywhere.
+    for outside in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!page.contains(outside), "{outside} in the page");
+    }
+    let rows = page.matches("<tr class=\"check ").count();
+    assert_eq!(rows, sse_conformance::checks::CATALOGUE.len());
+    assert_eq!(
+        page.matches("<rect class=\"burst\" data-events=\"12\"")
+            .count(),
+        1
+    );
+    assert!(page.contains("data-id=\"buffering\" data-status=\"fail\""));
+    let _ = std::fs::remove_dir_all(&dir);
+    // A file that cannot be written: a sentence and exit 2.
+    let unwritable = run(&[
+        "replay",
+        "fixtures/servers/good-ticker.json",
+        "--format",
+        "html",
+        "-o",
+        "/nonexistent-dir/report.html",
+    ]);
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(
+        stderr(&unwritable).contains("cannot write the report"),
+        "{}",
+        stderr(&unwritable)
+    );
+}

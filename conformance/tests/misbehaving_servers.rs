@@ -139,15 +139,19 @@ fn ticks(first: u64, count: u64, every: Duration) -> Vec<(Duration, Bytes)> {
         .collect()
 }
 
+/// The `Last-Event-ID` a request sent, as a number or not (`None`: it sent none).
+fn resumes_from(request: &http::request::Parts) -> Option<Result<u64, String>> {
+    let id = request.headers.get("last-event-id")?;
+    let id = id.to_str().unwrap_or_default().to_owned();
+    Some(id.parse::<u64>().map_err(|_| id))
+}
+
 async fn check_url(url: &str, duration_ms: u64, checks: CheckOptions) -> Report {
     let options = RunOptions {
         target: Target::get(url).unwrap(),
         duration: Duration::from_millis(duration_ms),
         checks,
-        echo: None,
-        echo_cases: 0,
         allow: Vec::new(),
-        resume_via: None,
     };
     check(&options, &mut |_| {}).await.unwrap()
 }
@@ -206,20 +210,200 @@ async fn ignored_last_event_id() {
     assert_status(&report, "resume", Status::Fail);
     assert!(report.get("resume").unwrap().message.contains("restarted"));
     assert_status(&report, "resume-unknown-id", Status::Pass);
+    // The ids of the reconnect went back to 1: every stream is read, the probes' too.
+    assert_status(&report, "id-unique", Status::Fail);
+    assert!(report
+        .get("id-unique")
+        .unwrap()
+        .message
+        .contains("went back"));
+}
+
+#[tokio::test]
+async fn a_reconnect_is_judged_like_the_main_stream() {
+    // Fine at first; a reconnect gets its events in Latin-1 (a second code path).
+    let url = spawn_server(Arc::new(|request, _| {
+        if request.headers.contains_key("last-event-id") {
+            Script::sse(vec![(
+                Duration::ZERO,
+                Bytes::from(&b"id: 9\ndata: caf\xe9\n\n"[..]),
+            )])
+        } else {
+            Script::sse(ticks(1, 50, Duration::from_millis(50)))
+        }
+    }))
+    .await;
+    let report = check_url(&url, 600, CheckOptions::default()).await;
+    assert_status(&report, "utf8", Status::Fail);
+    let utf8 = report.get("utf8").unwrap();
+    assert!(
+        utf8.message
+            .contains("on the reconnect that sent Last-Event-ID"),
+        "{}",
+        utf8.message
+    );
+}
+
+#[tokio::test]
+async fn events_that_run_together() {
+    // The blank line after each event is missing: the lines pile up until the heartbeat's
+    // blank line dispatches three ticks as one event.
+    let url = spawn_server(Arc::new(|_, _| {
+        let mut chunks: Vec<(Duration, Bytes)> = (1..=3)
+            .map(|n| {
+                let wait = if n == 1 { 0 } else { 400 };
+                let lines = format!("id: {n}\nevent: tick\ndata: {n}\n");
+                (Duration::from_millis(wait), Bytes::from(lines))
+            })
+            .collect();
+        chunks.push((Duration::from_millis(400), Bytes::from(":\n\n")));
+        Script::sse(chunks)
+    }))
+    .await;
+    let report = check_url(&url, 1800, CheckOptions::default()).await;
+    assert_status(&report, "framing", Status::Fail);
+    let framing = report.get("framing").unwrap();
+    assert!(
+        framing.message.contains("ran together"),
+        "{}",
+        framing.message
+    );
+    let evidence = framing.evidence.join("\n");
+    assert!(evidence.contains(r#"id "1" then "2""#), "{evidence}");
+    assert!(evidence.contains("3 data lines"), "{evidence}");
+}
+
+#[tokio::test]
+async fn ids_that_cannot_resume_after_an_unknown_one() {
+    // Resumes a known id, answers 200 to an unknown one, then sends every event with the
+    // id NaN (`Number(garbage) + 1`): no client can resume again.
+    let url = spawn_server(Arc::new(|request, _| match resumes_from(request) {
+        Some(Err(_)) => Script::sse(
+            (0..20)
+                .map(|n| {
+                    let wait = Duration::from_millis(if n == 0 { 0 } else { 50 });
+                    (wait, Bytes::from(format!("id: NaN\ndata: {n}\n\n")))
+                })
+                .collect(),
+        ),
+        Some(Ok(last)) => Script::sse(ticks(last + 1, 50, Duration::from_millis(50))),
+        None => Script::sse(ticks(1, 50, Duration::from_millis(50))),
+    }))
+    .await;
+    let report = check_url(&url, 600, CheckOptions::default()).await;
+    assert_status(&report, "resume", Status::Pass);
+    assert_status(&report, "resume-unknown-id", Status::Pass);
+    assert_status(&report, "id-unique", Status::Fail);
+    let evidence = report.get("id-unique").unwrap().evidence.join("\n");
+    assert!(evidence.contains(r#""NaN""#), "{evidence}");
+    assert!(evidence.contains("sse-conformance-unknown-"), "{evidence}");
+}
+
+#[tokio::test]
+async fn streams_that_end_too_soon() {
+    // Ends every stream after about 200 ms, as a too-short proxy timeout would.
+    let url = spawn_server(Arc::new(|_, _| Script {
+        hold: false,
+        ..Script::sse(ticks(1, 3, Duration::from_millis(100)))
+    }))
+    .await;
+    let checks = CheckOptions {
+        min_lifetime: Duration::from_secs(1),
+        ..CheckOptions::default()
+    };
+    let report = check_url(&url, 1500, checks.clone()).await;
+    assert_status(&report, "stream-lifetime", Status::Warn);
+    assert_status(&report, "end-of-stream", Status::Pass);
+    assert!(report
+        .get("stream-lifetime")
+        .unwrap()
+        .message
+        .contains("retry:"));
+    // Judged only when the run watched for at least --min-lifetime.
+    let short_run = check_url(&url, 500, checks).await;
+    assert_status(&short_run, "stream-lifetime", Status::Skip);
+}
+
+/// Serves a stream to `Authorization: Bearer good`; without it, or with another value,
+/// answers as the path says.
+async fn spawn_auth_server() -> String {
+    spawn_server(Arc::new(|request, _| {
+        let authorised = request
+            .headers
+            .get("authorization")
+            .is_some_and(|value| value == "Bearer good");
+        if authorised {
+            return Script::sse(ticks(1, 50, Duration::from_millis(50)));
+        }
+        match request.uri.path() {
+            "/refuses" => Script {
+                headers: vec![("content-type", "application/json".into())],
+                chunks: vec![(Duration::ZERO, Bytes::from(r#"{"error":"sign in"}"#))],
+                hold: false,
+                ..Script::status(401)
+            },
+            "/loops" => Script {
+                hold: false,
+                ..Script::sse(vec![(
+                    Duration::ZERO,
+                    Bytes::from("event: error\ndata: unauthorized\n\n"),
+                )])
+            },
+            "/crashes" => Script::status(500),
+            _ => Script::sse(ticks(1, 50, Duration::from_millis(50))),
+        }
+    }))
+    .await
+}
+
+#[tokio::test]
+async fn what_a_request_without_credentials_gets() {
+    let base = spawn_auth_server().await;
+    let checks = CheckOptions {
+        auth_headers: vec![(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer good"),
+        )],
+        bad_auth: Some((
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer expired"),
+        )),
+        ..CheckOptions::default()
+    };
+    let verdict = |path: &'static str| {
+        let (base, checks) = (base.clone(), checks.clone());
+        async move {
+            let report = check_url(&format!("{base}{path}"), 400, checks).await;
+            // The main request carried the credentials and got the stream.
+            assert_status(&report, "status", Status::Pass);
+            report.get("auth-rejection").unwrap().clone()
+        }
+    };
+    let refuses = verdict("/refuses").await;
+    assert_eq!(refuses.status, Status::Pass, "{refuses:?}");
+    assert_eq!(refuses.evidence.len(), 2, "without, and with --bad-auth");
+    let loops = verdict("/loops").await;
+    assert_eq!(loops.status, Status::Fail, "{loops:?}");
+    assert!(
+        loops.message.contains("with an error event first"),
+        "{}",
+        loops.message
+    );
+    assert_eq!(verdict("/crashes").await.status, Status::Warn);
+    let open = verdict("/open").await;
+    assert_eq!(open.status, Status::Warn);
+    assert!(open.message.contains("not protected"), "{}", open.message);
+    // Without --auth-header there is nothing to leave out.
+    let report = check_url(&format!("{base}/refuses"), 400, CheckOptions::default()).await;
+    assert_status(&report, "auth-rejection", Status::Skip);
 }
 
 #[tokio::test]
 async fn resumes_correctly_but_rejects_unknown_ids() {
-    let url = spawn_server(Arc::new(|request, _| {
-        let last = request
-            .headers
-            .get("last-event-id")
-            .map(|v| v.to_str().unwrap().to_owned());
-        match last.map(|id| id.parse::<u64>()) {
-            Some(Err(_)) => Script::status(400),
-            Some(Ok(last)) => Script::sse(ticks(last + 1, 50, Duration::from_millis(50))),
-            None => Script::sse(ticks(1, 50, Duration::from_millis(50))),
-        }
+    let url = spawn_server(Arc::new(|request, _| match resumes_from(request) {
+        Some(Err(_)) => Script::status(400),
+        Some(Ok(last)) => Script::sse(ticks(last + 1, 50, Duration::from_millis(50))),
+        None => Script::sse(ticks(1, 50, Duration::from_millis(50))),
     }))
     .await;
     let report = check_url(&url, 600, CheckOptions::default()).await;

@@ -65,11 +65,12 @@ async fn a_recorded_stream_plays_back_with_its_bytes_and_timing() {
             End::Eof,
             "the recording ended, so does the playback"
         );
-        // Each chunk no earlier than recorded (relative to the headers).
+        // Each chunk no earlier than recorded (relative to the headers), give or take the
+        // scheduling noise of a loaded machine in when the headers are seen.
         let last_recorded = recorded.chunks.last().unwrap().at_ms - recorded.headers_at_ms;
         let last_played = played.chunks.last().unwrap().at_ms - played.headers_at_ms;
         assert!(
-            last_played >= last_recorded - 1.0,
+            last_played >= last_recorded - 25.0,
             "played {last_played} ms, recorded {last_recorded} ms"
         );
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sse_conformance::checks::{run_all, CheckOptions, Probes, Status};
+use sse_conformance::checks::{run_all, CheckOptions, Probes};
 use sse_conformance::Transcript;
 
 fn fixtures() -> Vec<PathBuf> {
@@ -18,12 +18,19 @@ fn fixtures() -> Vec<PathBuf> {
     files
 }
 
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-        Status::Skip => "skip",
+/// The default options, except what a fixture's `"check_options"` sets:
+/// `duration_ms` (as if recorded for that long) and `min_lifetime_ms`.
+fn options_of(fixture: &serde_json::Value) -> CheckOptions {
+    let ms = |key: &str| {
+        fixture["check_options"][key]
+            .as_u64()
+            .map(std::time::Duration::from_millis)
+    };
+    let defaults = CheckOptions::default();
+    CheckOptions {
+        duration: ms("duration_ms"),
+        min_lifetime: ms("min_lifetime_ms").unwrap_or(defaults.min_lifetime),
+        ..defaults
     }
 }
 
@@ -42,18 +49,13 @@ fn every_fixture_gets_its_expected_verdicts() {
             .expect("every server fixture has an \"expect\" map");
         assert!(!expect.is_empty());
         let transcript = Transcript::load(&file).unwrap();
-        let results = run_all(
-            &transcript,
-            &CheckOptions::default(),
-            &Probes::offline(),
-            &[],
-        );
+        let results = run_all(&transcript, &options_of(&raw), &Probes::offline(), &[]);
         let mut snapshot = String::new();
         for result in &results {
             snapshot.push_str(&format!(
                 "{:22} {:4} {}\n",
                 result.id,
-                status_name(result.status),
+                result.status.as_str(),
                 result.message
             ));
         }
@@ -63,7 +65,7 @@ fn every_fixture_gets_its_expected_verdicts() {
                 .find(|result| result.id == id)
                 .unwrap_or_else(|| panic!("{}: no check {id}", file.display()));
             assert_eq!(
-                status_name(result.status),
+                result.status.as_str(),
                 want,
                 "{}: {id}: {}",
                 file.display(),

@@ -48,11 +48,11 @@ async fn check_resume_via(a: &str, b: &str, h2: bool) -> sse_conformance::report
     let options = RunOptions {
         target,
         duration: Duration::from_millis(1500),
-        checks: CheckOptions::default(),
-        echo: None,
-        echo_cases: 0,
+        checks: CheckOptions {
+            resume_via: Some(format!("{b}/events?interval_ms=100").parse().unwrap()),
+            ..CheckOptions::default()
+        },
         allow: Vec::new(),
-        resume_via: Some(format!("{b}/events?interval_ms=100").parse().unwrap()),
     };
     check(&options, &mut |_| {}).await.unwrap()
 }

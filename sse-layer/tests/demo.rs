@@ -60,19 +60,29 @@ fn quick() -> Limits {
 async fn the_checker_passes_the_demo_over_http1_and_h2c() {
     let base = start().await;
     for h2 in [false, true] {
-        let mut target = Target::get(&format!("{base}/events?interval_ms=100")).unwrap();
+        // The signed-in ticker, so that auth-rejection applies too.
+        let mut target = Target::get(&format!("{base}/private/events?interval_ms=100")).unwrap();
         target.http2_prior_knowledge = h2;
         let options = RunOptions {
             target,
             duration: Duration::from_millis(1200),
             checks: CheckOptions {
                 origin: Some(ORIGIN.into()),
+                echo: Some(format!("{base}/echo").parse().unwrap()),
+                echo_cases: 32,
+                auth_headers: vec![(
+                    http::header::AUTHORIZATION,
+                    http::HeaderValue::from_static("Bearer demo"),
+                )],
+                bad_auth: Some((
+                    http::header::AUTHORIZATION,
+                    http::HeaderValue::from_static("Bearer expired"),
+                )),
+                // Judged over this short run: the stream must stay open for all of it.
+                min_lifetime: Duration::from_secs(1),
                 ..CheckOptions::default()
             },
-            echo: Some(format!("{base}/echo").parse().unwrap()),
-            echo_cases: 32,
             allow: Vec::new(),
-            resume_via: None,
         };
         let report = check(&options, &mut |_| {}).await.unwrap();
         let not_passed: Vec<_> = report
@@ -192,6 +202,32 @@ async fn close_after_ends_the_connection_and_stop_after_answers_204() {
         stopped.status, 204,
         "the client has event {stop}: stop reconnecting"
     );
+}
+
+#[tokio::test]
+async fn private_events_need_the_token_and_refuse_with_401() {
+    let base = start().await;
+    let refused = request(&base, Method::GET, "/private/events", None, quick()).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
+    let body: serde_json::Value = serde_json::from_slice(&refused.body()).unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("Bearer demo"),
+        "{body}"
+    );
+
+    let mut target = Target::get(&format!("{base}/private/events?interval_ms=50")).unwrap();
+    target.headers.push((
+        http::header::AUTHORIZATION,
+        http::HeaderValue::from_static("Bearer demo"),
+    ));
+    let limits = Limits {
+        max_events: Some(2),
+        ..quick()
+    };
+    let signed_in = observe(&target, &limits, &mut |_| {}).await.unwrap();
+    assert!(signed_in.is_event_stream());
+    assert_eq!(numbers(&signed_in).len(), 2, "the /events ticker");
 }
 
 #[tokio::test]

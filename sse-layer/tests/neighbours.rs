@@ -56,10 +56,7 @@ async fn assert_conformant(url: &str) {
         target: Target::get(url).unwrap(),
         duration: Duration::from_millis(800),
         checks: CheckOptions::default(),
-        echo: None,
-        echo_cases: 0,
         allow: Vec::new(),
-        resume_via: None,
     };
     let report = check(&options, &mut |_| {}).await.unwrap();
     let failed: Vec<_> = report

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { run as runCase } from './cases.mjs';
 
 const { DEMO, NGINX, ARTIFACTS } = process.env;
 const profile = mkdtempSync(join(tmpdir(), 'sse-interop-chromium-'));
@@ -19,18 +20,7 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 const client = `chromium ${context.browser()?.version() ?? (await context.newPage()).context().browser()?.version() ?? ''}`.trim();
 
-function report(name, ok, saw) {
-  console.log(JSON.stringify({ client, case: name, ok, saw }));
-}
-
-async function run(name, fn) {
-  try {
-    const { ok, saw } = await fn();
-    report(name, ok, saw);
-  } catch (error) {
-    report(name, false, `error: ${error.message.split('\n')[0]}`);
-  }
-}
+const run = (name, fn) => runCase(client, name, fn);
 
 const page = await context.newPage();
 

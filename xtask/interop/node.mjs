@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { EventSource } from 'eventsource';
+import { run } from './cases.mjs';
 
 // fetch-event-source is written for browsers: it reaches for window and document.
 globalThis.window = globalThis;
@@ -15,18 +16,6 @@ const version = (name) => JSON.parse(readFileSync(new URL(`./node_modules/${name
 const EVENTSOURCE = `eventsource ${version('eventsource')} (node ${process.versions.node})`;
 const FETCH_EVENT_SOURCE = `@microsoft/fetch-event-source ${version('@microsoft/fetch-event-source')}`;
 
-function report(client, name, ok, saw) {
-  console.log(JSON.stringify({ client, case: name, ok, saw }));
-}
-
-async function run(client, name, fn) {
-  try {
-    const { ok, saw } = await fn();
-    report(client, name, ok, saw);
-  } catch (error) {
-    report(client, name, false, `error: ${String(error.message ?? error).split('\n')[0]}`);
-  }
-}
 
 /// Collects events from an EventSource until `until(events)` or the timeout.
 function collect(source, type, until, timeoutMs = 10000) {

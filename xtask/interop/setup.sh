@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `cargo xtask interop` and `cargo xtask cluster` drive, by name from the
 # registries: Debian's chromium, nginx and redis-server, the npm clients pinned in package-lock.json, the PyPI clients
-# pinned in requirements.txt. Idempotent: installs only what is missing.
+# pinned in requirements.txt (the Python clients, and sse-starlette as a third-party server). Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,7 +20,7 @@ if [ ! -d node_modules/playwright-core ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-if ! python3 -c 'import httpx_sse' >/dev/null 2>&1; then
+if ! python3 -c 'import httpx_sse, sse_starlette, uvicorn' >/dev/null 2>&1; then
   echo "setup: pip install -r requirements.txt"
   python3 -m pip install -q -r requirements.txt
 fi

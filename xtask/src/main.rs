@@ -313,6 +313,14 @@ fn demo(args: &[String]) -> i32 {
 
     let events = format!("{base}/events");
     let echo = format!("{base}/echo");
+    let private = format!("{base}/private/events");
+    let checker = |args: &[&str]| {
+        eprintln!("\n$ sse-conformance {}", args.join(" "));
+        Command::new(bin("sse-conformance"))
+            .args(args)
+            .status()
+            .map_or(2, |status| status.code().unwrap_or(2))
+    };
     let every_check = [
         "check",
         &events,
@@ -321,18 +329,29 @@ fn demo(args: &[String]) -> i32 {
         "--echo",
         &echo,
     ];
-    let checker = |extra: &[&str]| {
-        let args = [&every_check[..], extra].concat();
-        eprintln!("\n$ sse-conformance {}", args.join(" "));
-        Command::new(bin("sse-conformance"))
-            .args(args)
-            .status()
-            .map_or(2, |status| status.code().unwrap_or(2))
-    };
-    let http1 = checker(&["--duration", "10s"]);
+    let http1 = checker(&[&every_check[..], &["--duration", "10s"]].concat());
     // Again over HTTP/2 (h2c), where the connection-header check applies too.
-    let http2 = checker(&["--duration", "5s", "--http2-prior-knowledge"]);
-    let code = http1.max(http2);
+    let http2 = checker(
+        &[
+            &every_check[..],
+            &["--duration", "5s", "--http2-prior-knowledge"],
+        ]
+        .concat(),
+    );
+    // The signed-in ticker: without the token, or with an expired one, it must answer 401.
+    let signed_in = checker(&[
+        "check",
+        &private,
+        "--origin",
+        FRONT_END_ORIGIN,
+        "--auth-header",
+        "Authorization: Bearer demo",
+        "--bad-auth",
+        "Authorization: Bearer expired",
+        "--duration",
+        "3s",
+    ]);
+    let code = http1.max(http2).max(signed_in);
     if demo.exit_after {
         return code;
     }

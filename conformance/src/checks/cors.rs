@@ -1,6 +1,13 @@
 //! CORS: can a page on another origin read the stream, with and without credentials?
 
-use super::{Check, Context, Outcome, Severity};
+use std::time::Duration;
+
+use http::{HeaderValue, Method};
+
+use super::check::{Check, Context, Scope};
+use super::probe::{Plan, ProbePlan, ProbeRequest};
+use super::verdict::{Outcome, Severity};
+use crate::client::{Limits, Target};
 use crate::transcript::Transcript;
 
 pub(super) const CORS: Check = Check {
@@ -8,6 +15,8 @@ pub(super) const CORS: Check = Check {
     spec: "Fetch §3.2.5 (CORS check): Access-Control-Allow-Origin must match; with credentials the exact origin, Allow-Credentials: true, and Vary: Origin",
     severity: Severity::Error,
     title: "a page on --origin may read the stream",
+    scope: Scope::Main,
+    probe: None,
     run: cors,
 };
 
@@ -60,23 +69,73 @@ pub(super) const CORS_PREFLIGHT: Check = Check {
     spec: "Fetch §4.8 (CORS-preflight fetch): Last-Event-ID and Authorization are not safelisted; fetch-based clients preflight them",
     severity: Severity::Error,
     title: "OPTIONS preflight allows the method, last-event-id and authorization",
+    scope: Scope::Run,
+    probe: Some(plan_preflight),
     run: cors_preflight,
 };
+
+/// The `OPTIONS` a fetch-based client's browser sends before its request.
+fn plan_preflight(plan: &Plan<'_>) -> ProbePlan {
+    let Some(origin) = &plan.options.origin else {
+        return ProbePlan::Skip("no --origin given".into());
+    };
+    let target = plan.target;
+    let method = target.method.to_string();
+    let request_headers = preflight_headers(target);
+    let (Ok(origin_value), Ok(method_value), Ok(headers_value)) = (
+        HeaderValue::from_str(origin),
+        HeaderValue::from_str(&method),
+        HeaderValue::from_str(&request_headers),
+    ) else {
+        return ProbePlan::Skip("the preflight headers are not valid header values".into());
+    };
+    let preflight = Target {
+        method: Method::OPTIONS,
+        url: target.url.clone(),
+        headers: vec![
+            (http::header::ORIGIN, origin_value),
+            (http::header::ACCESS_CONTROL_REQUEST_METHOD, method_value),
+            (http::header::ACCESS_CONTROL_REQUEST_HEADERS, headers_value),
+        ],
+        body: None,
+        http2_prior_knowledge: target.http2_prior_knowledge,
+        ca_pem: target.ca_pem.clone(),
+    };
+    ProbePlan::Requests(vec![ProbeRequest {
+        sent: format!("sent OPTIONS with Origin: {origin}, Access-Control-Request-Method: {method}, Access-Control-Request-Headers: {request_headers}"),
+        target: preflight,
+        limits: Limits {
+            duration: Duration::from_secs(10),
+            max_events: Some(0),
+            ..Limits::default()
+        },
+        read_as_stream: false,
+    }])
+}
+
+/// Header names a fetch-based client would add, which are not CORS-safelisted.
+fn preflight_headers(target: &Target) -> String {
+    let mut names = vec!["last-event-id".to_owned(), "authorization".to_owned()];
+    for (name, _) in &target.headers {
+        let name = name.as_str().to_owned();
+        let safelisted =
+            ["accept", "accept-language", "content-language", "origin"].contains(&name.as_str());
+        if !safelisted && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join(", ")
+}
 
 fn cors_preflight(context: &Context<'_>) -> Outcome {
     let Some(origin) = &context.options.origin else {
         return Outcome::skip("no --origin given");
     };
-    let result = match context.probes.preflight.result("the preflight") {
-        Ok(result) => result,
+    let (sent, answer) = match context.probe.single("the preflight") {
+        Ok(found) => found,
         Err(outcome) => return outcome,
     };
-    judge_preflight(
-        &result.transcript,
-        origin,
-        &context.transcript.request.method,
-    )
-    .with(result.sent.clone())
+    judge_preflight(answer, origin, &context.transcript.request.method).with(sent)
 }
 
 /// Header names listed in a preflight answer (lower-cased), `*` included as is.

@@ -1,17 +1,23 @@
 //! What a client makes of the bytes: decoding, lines, fields, events, and the end.
 
-use super::{secs, stream_or_skip, Check, Context, Outcome, Severity};
+use super::check::{stream_or_skip, Check, Context, Scope};
+use super::verdict::{secs, Outcome, Severity};
 use crate::parser::{Item, Notice};
-use crate::transcript::End;
+use crate::transcript::{Analysis, End};
 
 /// Bytes that sat unfinished this long before the observation ended count as stuck.
 const STUCK_AFTER_MS: f64 = 1000.0;
+/// Data lines of one event that waited this long for their blank line were most likely
+/// meant as events of their own.
+const MERGED_WAIT_MS: f64 = 1000.0;
 
 pub(super) const UTF8: Check = Check {
     id: "utf8",
     spec: "WHATWG HTML §9.2.5: the stream is UTF-8; invalid bytes become U+FFFD",
     severity: Severity::Error,
     title: "the body is valid UTF-8",
+    scope: Scope::EachStream,
+    probe: None,
     run: utf8,
 };
 
@@ -36,6 +42,8 @@ pub(super) const FRAMING: Check = Check {
     spec: "WHATWG HTML §9.2.6: an event is dispatched only by a blank line; an unfinished event is discarded at the end",
     severity: Severity::Error,
     title: "every event is closed by a blank line",
+    scope: Scope::EachStream,
+    probe: None,
     run: framing,
 };
 
@@ -46,6 +54,16 @@ fn framing(context: &Context<'_>) -> Outcome {
     let (transcript, analysis) = (context.transcript, context.analysis);
     if let Some(error) = &analysis.parse_error {
         return Outcome::fail(format!("the stream broke the parser's limits: {error}"));
+    }
+    let merged = merged_events(analysis);
+    if !merged.is_empty() {
+        return merged.iter().take(5).fold(
+            Outcome::fail(format!(
+                "{} event(s) ran together: a missing blank line made clients dispatch several events as one, late",
+                merged.len()
+            )),
+            |outcome, line| outcome.with(line.clone()),
+        );
     }
     let leftover = &analysis.leftover;
     if leftover.is_empty() {
@@ -79,11 +97,53 @@ fn framing(context: &Context<'_>) -> Outcome {
     }
 }
 
+/// The dispatched events that hold several: an `id` or `event` field set twice before
+/// the blank line, or data lines that waited a second or more for it. One line each,
+/// naming the event.
+fn merged_events(analysis: &Analysis) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut repeated = Vec::new();
+    let mut number = 0;
+    for timed in &analysis.items {
+        match &timed.item {
+            Item::Notice(Notice::RepeatedField {
+                name,
+                replaced,
+                value,
+            }) => repeated.push(format!("{name} {replaced:?} then {value:?}")),
+            Item::Event(event) => {
+                number += 1;
+                let waited = timed.at_ms - timed.started_ms;
+                let lines = event.data.split('\n').count();
+                let mut why = std::mem::take(&mut repeated);
+                if lines > 1 && waited >= MERGED_WAIT_MS {
+                    why.push(format!(
+                        "{lines} data lines, the first of which waited {} for a blank line",
+                        secs(waited)
+                    ));
+                }
+                if !why.is_empty() {
+                    found.push(format!(
+                        "event {number} (dispatched at {}, id {:?}): {}",
+                        secs(timed.at_ms),
+                        event.last_event_id,
+                        why.join("; ")
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 pub(super) const FIELD_SYNTAX: Check = Check {
     id: "field-syntax",
     spec: "WHATWG HTML §9.2.6: unknown field names (case-sensitive) and non-digit retry values are ignored",
     severity: Severity::Warning,
     title: "no field a client would silently ignore",
+    scope: Scope::EachStream,
+    probe: None,
     run: field_syntax,
 };
 
@@ -106,16 +166,25 @@ fn field_syntax(context: &Context<'_>) -> Outcome {
     if ignored.is_empty() {
         return Outcome::pass("every field is one clients understand");
     }
-    // The analysis keeps a sample of the notices; the count is of them all (field-syntax
-    // notices are the stream's only kind besides ids with NUL, which id-valid reports).
-    let nul_ids = context
+    // The analysis keeps a sample of the notices; the count is of them all, less the
+    // kinds other checks report (id-valid, framing, id-unique), as far as the sample says.
+    let reported_elsewhere = context
         .analysis
         .items
         .iter()
-        .filter(|timed| matches!(timed.item, Item::Notice(Notice::IdWithNul { .. })))
+        .filter(|timed| {
+            matches!(
+                timed.item,
+                Item::Notice(
+                    Notice::IdWithNul { .. }
+                        | Notice::RepeatedField { .. }
+                        | Notice::SharedId { .. }
+                )
+            )
+        })
         .count();
     let total = if context.analysis.notices > crate::transcript::Analysis::SAMPLE {
-        context.analysis.notices.saturating_sub(nul_ids)
+        context.analysis.notices.saturating_sub(reported_elsewhere)
     } else {
         ignored.len()
     };
@@ -131,6 +200,8 @@ pub(super) const ID_VALID: Check = Check {
     spec: "WHATWG HTML §9.2.6: an id containing NUL is ignored, so the resume point does not move",
     severity: Severity::Error,
     title: "every id is one clients accept",
+    scope: Scope::EachStream,
+    probe: None,
     run: id_valid,
 };
 
@@ -162,6 +233,8 @@ pub(super) const END_OF_STREAM: Check = Check {
     spec: "WHATWG HTML §9.2.3: a clean end makes the client reconnect after the retry time; a broken one loses the unfinished event",
     severity: Severity::Error,
     title: "the stream stays open or ends cleanly",
+    scope: Scope::EachStream,
+    probe: None,
     run: end_of_stream,
 };
 
@@ -170,15 +243,7 @@ fn end_of_stream(context: &Context<'_>) -> Outcome {
         return skip;
     }
     let transcript = context.transcript;
-    let retry = context
-        .analysis
-        .items
-        .iter()
-        .rev()
-        .find_map(|timed| match timed.item {
-            Item::Retry(ms) => Some(ms),
-            _ => None,
-        });
+    let retry = context.analysis.last_retry();
     match &transcript.end {
         End::Timeout | End::Enough => Outcome::pass(format!("still open after {}", secs(transcript.observed_ms))),
         End::Error { message } => {

@@ -1,12 +1,15 @@
 //! Checks on the status line and response headers.
 
-use super::{Check, Context, Outcome, Severity};
+use super::check::{Check, Context, Scope};
+use super::verdict::{Outcome, Severity};
 
 pub(super) const STATUS: Check = Check {
     id: "status",
     spec: "WHATWG HTML §9.2.3 (establish the connection): anything but 200 fails the connection for good",
     severity: Severity::Error,
     title: "the response status is 200",
+    scope: Scope::EachStream,
+    probe: None,
     run: status,
 };
 
@@ -16,7 +19,7 @@ fn status(context: &Context<'_>) -> Outcome {
         200 => Outcome::pass("200 OK"),
         0 if transcript.end == crate::transcript::End::Timeout => Outcome::fail(format!(
             "no response headers within {}: the server, or a proxy buffering the stream, held the response back",
-            super::secs(transcript.observed_ms)
+            super::verdict::secs(transcript.observed_ms)
         )),
         0 => Outcome::fail("no valid response").with(end_message(transcript)),
         204 => Outcome::fail("204 No Content: the browser stops and never reconnects (fine only to end a stream on purpose)"),
@@ -47,6 +50,8 @@ pub(super) const CONTENT_TYPE: Check = Check {
     spec: "WHATWG HTML §9.2.3: the MIME type must be text/event-stream",
     severity: Severity::Error,
     title: "Content-Type is text/event-stream",
+    scope: Scope::EachStream,
+    probe: None,
     run: content_type,
 };
 
@@ -82,6 +87,8 @@ pub(super) const CACHE_CONTROL: Check = Check {
     spec: "RFC 9111 §5.2.2: no-cache keeps caches from replaying a stream; no-transform keeps proxies from compressing it",
     severity: Severity::Warning,
     title: "Cache-Control forbids caching (and transformation)",
+    scope: Scope::EachStream,
+    probe: None,
     run: cache_control,
 };
 
@@ -115,6 +122,8 @@ pub(super) const NO_CONTENT_LENGTH: Check = Check {
     spec: "RFC 9112 §6.3: a Content-Length bounds the body; intermediaries wait for all of it",
     severity: Severity::Error,
     title: "no Content-Length on a stream",
+    scope: Scope::EachStream,
+    probe: None,
     run: no_content_length,
 };
 
@@ -135,6 +144,8 @@ pub(super) const CONTENT_ENCODING: Check = Check {
     spec: "field knowledge: compressors buffer unless flushed per event (tower-http, nginx gzip, Express compression)",
     severity: Severity::Warning,
     title: "the stream is not compressed (or is flushed per event)",
+    scope: Scope::EachStream,
+    probe: None,
     run: content_encoding,
 };
 
@@ -166,6 +177,8 @@ pub(super) const X_ACCEL_BUFFERING: Check = Check {
     spec: "nginx proxy_buffering (on by default): X-Accel-Buffering: no turns it off per response",
     severity: Severity::Warning,
     title: "X-Accel-Buffering: no, so nginx passes events through at once",
+    scope: Scope::EachStream,
+    probe: None,
     run: x_accel_buffering,
 };
 
@@ -189,6 +202,8 @@ pub(super) const H2_CONNECTION_HEADERS: Check = Check {
     spec: "RFC 9113 §8.2.2: connection-specific header fields make an HTTP/2 message malformed",
     severity: Severity::Error,
     title: "no Connection/Keep-Alive/Transfer-Encoding/Upgrade over HTTP/2",
+    scope: Scope::EachStream,
+    probe: None,
     run: h2_connection_headers,
 };
 

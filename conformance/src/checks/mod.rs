@@ -1,196 +1,47 @@
-//! The catalogue of checks: a stable id, the spec section behind it, and a pure function
-//! of what was observed. Adding a check touches one group file and one line here.
+//! The catalogue of checks, h2spec style: each check is one unit with a stable id, the
+//! spec section behind it, its severity, the extra requests it needs (none, or a probe
+//! it plans itself) and its judgment. Adding a check touches its own file and one line
+//! of [`CATALOGUE`].
 //!
-//! | group | checks |
+//! | file | checks |
 //! |---|---|
 //! | `headers.rs` | `status`, `content-type`, `cache-control`, `no-content-length`, `content-encoding`, `x-accel-buffering`, `h2-connection-headers` |
-//! | `cors.rs` | `cors`, `cors-preflight` |
+//! | `cors.rs` | `cors`, `cors-preflight` (probe: an `OPTIONS` preflight) |
 //! | `framing.rs` | `utf8`, `framing`, `field-syntax`, `id-valid`, `end-of-stream` |
+//! | `id_unique.rs` | `id-unique` |
 //! | `timing.rs` | `first-byte`, `buffering`, `heartbeat` |
-//! | `resume.rs` | `resume`, `resume-unknown-id` |
-//! | `echo.rs` | `echo-roundtrip` |
+//! | `lifetime.rs` | `stream-lifetime` |
+//! | `resume.rs` | `resume`, `resume-unknown-id` (probes: reconnects with `Last-Event-ID`) |
+//! | `auth.rs` | `auth-rejection` (probe: the request without its credentials) |
+//! | `echo.rs` | `echo-roundtrip` (probe: the echo property test) |
+//!
+//! Below them, shared by all: `check.rs` (what a check is, what it sees), `probe.rs`
+//! (how a check describes its requests and gets their answers), `options.rs` and
+//! `verdict.rs`.
 
+mod auth;
+mod check;
 mod cors;
 mod echo;
 mod framing;
 mod headers;
+mod id_unique;
+mod lifetime;
+mod options;
+mod probe;
 pub mod resume;
 mod timing;
-
-use std::time::Duration;
+mod verdict;
 
 use serde::Serialize;
 
-use crate::transcript::{Analysis, Transcript};
+use crate::transcript::Transcript;
 
-/// How bad a failure of the check is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Clients break: events lost, the connection refused or never resumed.
-    Error,
-    /// Clients work, but proxies, caches or timing will hurt in production.
-    Warning,
-}
-
-/// The verdict of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Fine.
-    Pass,
-    /// Works, with a risk worth fixing.
-    Warn,
-    /// Broken.
-    Fail,
-    /// Does not apply here (the reason says why).
-    Skip,
-}
-
-/// One entry of the catalogue.
-#[derive(Debug, Clone, Copy)]
-pub struct Check {
-    /// Stable id, used by `--allow` and in reports.
-    pub id: &'static str,
-    /// The spec section (or field knowledge) behind it.
-    pub spec: &'static str,
-    /// How bad a failure is.
-    pub severity: Severity,
-    /// What is checked, in one line.
-    pub title: &'static str,
-    /// The check itself.
-    pub run: fn(&Context<'_>) -> Outcome,
-}
-
-/// What a check concluded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The verdict.
-    pub status: Status,
-    /// One line for humans.
-    pub message: String,
-    /// What was seen, line by line.
-    pub evidence: Vec<String>,
-}
-
-impl Outcome {
-    fn new(status: Status, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            evidence: Vec::new(),
-        }
-    }
-    /// A pass.
-    pub fn pass(message: impl Into<String>) -> Self {
-        Self::new(Status::Pass, message)
-    }
-    /// A warning.
-    pub fn warn(message: impl Into<String>) -> Self {
-        Self::new(Status::Warn, message)
-    }
-    /// A failure.
-    pub fn fail(message: impl Into<String>) -> Self {
-        Self::new(Status::Fail, message)
-    }
-    /// Not applicable, with the reason.
-    pub fn skip(message: impl Into<String>) -> Self {
-        Self::new(Status::Skip, message)
-    }
-    /// Adds a line of evidence.
-    pub fn with(mut self, evidence: impl Into<String>) -> Self {
-        self.evidence.push(evidence.into());
-        self
-    }
-}
-
-/// Settings that change what the checks expect.
-#[derive(Debug, Clone)]
-pub struct CheckOptions {
-    /// The longest silence a stream may keep before proxies cut it (`--heartbeat-max`).
-    pub heartbeat_max: Duration,
-    /// The origin a browser page would have (`--origin`).
-    pub origin: Option<String>,
-}
-
-impl Default for CheckOptions {
-    fn default() -> Self {
-        Self {
-            heartbeat_max: Duration::from_secs(30),
-            origin: None,
-        }
-    }
-}
-
-/// The result of an extra request a check needs.
-#[derive(Debug, Clone)]
-pub enum Probe {
-    /// It was not made, and why.
-    NotRun(String),
-    /// It could not get a response.
-    Failed(String),
-    /// What came back.
-    Done(Box<ProbeResult>),
-}
-
-impl Probe {
-    /// What came back, or the verdict when nothing did: `skip` if the probe was not
-    /// made, `fail` ("`what` got no answer: …") if it got no response.
-    pub(crate) fn result(&self, what: &str) -> Result<&ProbeResult, Outcome> {
-        match self {
-            Probe::NotRun(why) => Err(Outcome::skip(why.clone())),
-            Probe::Failed(why) => Err(Outcome::fail(format!("{what} got no answer: {why}"))),
-            Probe::Done(result) => Ok(result),
-        }
-    }
-}
-
-/// A probe's request detail and what came back.
-#[derive(Debug, Clone)]
-pub struct ProbeResult {
-    /// What was sent that differs from the main request (e.g. `Last-Event-ID: 3`).
-    pub sent: String,
-    /// The response.
-    pub transcript: Transcript,
-}
-
-/// The extra requests of a live run; all [`Probe::NotRun`] for a replayed fixture.
-#[derive(Debug, Clone)]
-pub struct Probes {
-    /// Reconnect with a `Last-Event-ID` seen mid-stream.
-    pub resume: Probe,
-    /// Reconnect with a `Last-Event-ID` the server cannot know.
-    pub unknown_id: Probe,
-    /// `OPTIONS` as a fetch-based client would send before its request.
-    pub preflight: Probe,
-    /// The echo property test.
-    pub echo: crate::echo::EchoOutcome,
-}
-
-impl Probes {
-    /// No probes: what an offline replay has.
-    pub fn offline() -> Self {
-        let not_live = || Probe::NotRun("needs a live server (this is a replay)".into());
-        Self {
-            resume: not_live(),
-            unknown_id: not_live(),
-            preflight: not_live(),
-            echo: crate::echo::EchoOutcome::NotRun("needs a live server (this is a replay)".into()),
-        }
-    }
-}
-
-/// Everything a check may look at.
-pub struct Context<'a> {
-    /// The main response.
-    pub transcript: &'a Transcript,
-    /// What a client made of its body.
-    pub analysis: &'a Analysis,
-    /// The settings.
-    pub options: &'a CheckOptions,
-    /// The extra requests.
-    pub probes: &'a Probes,
-}
+pub use check::{Check, Context, Scope, Stream};
+pub use options::CheckOptions;
+pub use probe::{Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes};
+pub use timing::{timing_marks, Burst, Silence, TimingMarks};
+pub use verdict::{Outcome, Severity, Status};
 
 /// Every check, in report order.
 pub static CATALOGUE: &[Check] = &[
@@ -207,12 +58,15 @@ pub static CATALOGUE: &[Check] = &[
     framing::FRAMING,
     framing::FIELD_SYNTAX,
     framing::ID_VALID,
+    id_unique::ID_UNIQUE,
     timing::FIRST_BYTE,
     timing::BUFFERING,
     timing::HEARTBEAT,
     resume::RESUME,
     resume::RESUME_UNKNOWN_ID,
+    auth::AUTH_REJECTION,
     framing::END_OF_STREAM,
+    lifetime::STREAM_LIFETIME,
     echo::ECHO_ROUNDTRIP,
 ];
 
@@ -268,17 +122,21 @@ pub fn run_all(
     probes: &Probes,
     allow: &[String],
 ) -> Vec<CheckResult> {
-    let analysis = transcript.analyze();
-    let context = Context {
+    let main_label = "the main request";
+    let mut streams = vec![Stream {
+        label: main_label,
         transcript,
-        analysis: &analysis,
-        options,
-        probes,
-    };
+        analysis: transcript.analyze(),
+    }];
+    streams.extend(probes.streams().map(|(sent, answer)| Stream {
+        label: sent,
+        transcript: answer,
+        analysis: answer.analyze(),
+    }));
     CATALOGUE
         .iter()
         .map(|check| {
-            let outcome = (check.run)(&context);
+            let outcome = judge(check, &streams, options, probes.get(check.id));
             CheckResult {
                 id: check.id,
                 allowed: outcome.status == Status::Fail && allow.iter().any(|id| id == check.id),
@@ -292,26 +150,35 @@ pub fn run_all(
         .collect()
 }
 
-/// The common guard: body checks make no sense when a browser would not even read it.
-pub(crate) fn stream_or_skip(context: &Context<'_>) -> Result<(), Outcome> {
-    if context.transcript.is_event_stream() {
-        Ok(())
-    } else {
-        Err(Outcome::skip(format!(
-            "not an event stream (status {}, content-type {}): a browser would not read it",
-            context.transcript.status,
-            context.transcript.header("content-type").unwrap_or("none")
-        )))
+/// One check's verdict: on the main stream, or on each stream read (the worst counts).
+fn judge(check: &Check, streams: &[Stream<'_>], options: &CheckOptions, probe: &Probe) -> Outcome {
+    let context = |stream: &Stream<'_>| {
+        (check.run)(&Context {
+            transcript: stream.transcript,
+            analysis: &stream.analysis,
+            options,
+            probe,
+            streams,
+        })
+    };
+    let main = context(&streams[0]);
+    if check.scope != Scope::EachStream {
+        return main;
     }
-}
-
-/// Formats milliseconds for messages.
-pub(crate) fn secs(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format!("{ms:.0} ms")
+    let mut worst = main;
+    for stream in &streams[1..] {
+        let outcome = context(stream);
+        if outcome.status.rank() > worst.status.rank() {
+            worst = Outcome {
+                message: format!(
+                    "{} (on the reconnect that {})",
+                    outcome.message, stream.label
+                ),
+                ..outcome
+            };
+        }
     }
+    worst
 }
 
 #[cfg(test)]

@@ -1,8 +1,20 @@
 //! Resume: reconnecting with `Last-Event-ID` must continue after it, and an id the server
 //! does not know must still get a stream.
 
-use super::{Check, Context, Outcome, Severity};
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue};
+
+use super::check::{Check, Context, Scope};
+use super::probe::{Plan, ProbePlan, ProbeRequest};
+use super::verdict::{Outcome, Severity, Status};
+use crate::client::Limits;
 use crate::transcript::{Analysis, Transcript};
+
+/// The longest a reconnect is read for: long enough for a slow ticker's next events.
+const RECONNECT_READ: Duration = Duration::from_secs(10);
 
 /// Where to cut the main stream for the resume probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,23 +47,55 @@ pub(super) const RESUME: Check = Check {
     spec: "WHATWG HTML §9.2.3 (reestablish the connection) and §9.2.4 (the Last-Event-ID header): the server continues after the id",
     severity: Severity::Error,
     title: "reconnecting with a mid-stream Last-Event-ID continues after it",
+    scope: Scope::Run,
+    probe: Some(plan_resume),
     run: resume,
 };
 
+/// Reconnect with an id seen mid-stream, and read the first event that follows.
+fn plan_resume(plan: &Plan<'_>) -> ProbePlan {
+    if !plan.main.is_event_stream() {
+        return ProbePlan::Skip("the main response is not an event stream".into());
+    }
+    let Some(point) = resume_point(plan.analysis) else {
+        return ProbePlan::Skip(
+            "the stream sent no two distinct ids, so there is no point to resume from".into(),
+        );
+    };
+    let limits = Limits {
+        duration: plan.options.duration.unwrap_or(RECONNECT_READ),
+        max_events: Some(1),
+        ..Limits::default()
+    };
+    reconnect(plan, &point.last_event_id, limits)
+}
+
+/// The main request again (or to `--resume-via`), with `Last-Event-ID: id`.
+fn reconnect(plan: &Plan<'_>, id: &str, limits: Limits) -> ProbePlan {
+    let Ok(value) = HeaderValue::from_str(id) else {
+        return ProbePlan::Skip(format!("the id {id:?} cannot be sent as a header"));
+    };
+    let target = plan
+        .reconnect_target()
+        .with_header(HeaderName::from_static("last-event-id"), value);
+    ProbePlan::Requests(vec![ProbeRequest {
+        sent: format!("sent Last-Event-ID: {id} to {}", target.url),
+        target,
+        limits,
+        read_as_stream: true,
+    }])
+}
+
 fn resume(context: &Context<'_>) -> Outcome {
-    let result = match context
-        .probes
-        .resume
-        .result("reconnecting with Last-Event-ID")
-    {
-        Ok(result) => result,
+    let (sent, answer) = match context.probe.single("reconnecting with Last-Event-ID") {
+        Ok(found) => found,
         Err(outcome) => return outcome,
     };
     let Some(point) = resume_point(context.analysis) else {
         return Outcome::skip("no resume point in the main stream");
     };
-    let outcome = judge_resume(&result.transcript, &point).with(result.sent.clone());
-    name_the_other_instance(outcome, context, &result.transcript)
+    let outcome = judge_resume(answer, &point).with(sent);
+    name_the_other_instance(outcome, context, answer)
 }
 
 /// With `--resume-via`, the reconnect went to another URL (another instance, or the
@@ -62,7 +106,7 @@ fn name_the_other_instance(
     answer: &Transcript,
 ) -> Outcome {
     let via = &answer.request.url;
-    if outcome.status != super::Status::Pass && *via != context.transcript.request.url {
+    if outcome.status != Status::Pass && *via != context.transcript.request.url {
         outcome.message = format!(
             "{} (the reconnect went to {via}, which did not continue the stream)",
             outcome.message
@@ -115,28 +159,43 @@ pub(super) const RESUME_UNKNOWN_ID: Check = Check {
     spec: "WHATWG HTML §9.2.3: a non-200 answer to a reconnect stops the browser for good",
     severity: Severity::Error,
     title: "an unknown Last-Event-ID still gets a 200 stream",
+    scope: Scope::Run,
+    probe: Some(plan_unknown_id),
     run: resume_unknown_id,
 };
 
+/// Reconnect with an id no server can know; read a couple of events, so the checks of
+/// each stream see the ids a server sends after it (`id-unique`).
+fn plan_unknown_id(plan: &Plan<'_>) -> ProbePlan {
+    if !plan.main.is_event_stream() {
+        return ProbePlan::Skip("the main response is not an event stream".into());
+    }
+    let unknown = format!(
+        "sse-conformance-unknown-{:016x}",
+        RandomState::new().build_hasher().finish()
+    );
+    let limits = Limits {
+        duration: plan.duration_at_most(RECONNECT_READ),
+        max_events: Some(2),
+        ..Limits::default()
+    };
+    reconnect(plan, &unknown, limits)
+}
+
 fn resume_unknown_id(context: &Context<'_>) -> Outcome {
-    let result = match context
-        .probes
-        .unknown_id
-        .result("reconnecting with an unknown id")
-    {
-        Ok(result) => result,
+    let (sent, answer) = match context.probe.single("reconnecting with an unknown id") {
+        Ok(found) => found,
         Err(outcome) => return outcome,
     };
-    let answer = &result.transcript;
     let outcome = if answer.is_event_stream() {
-        Outcome::pass("200 text/event-stream").with(result.sent.clone())
+        Outcome::pass("200 text/event-stream").with(sent)
     } else {
         Outcome::fail(format!(
             "answered {} {}: a browser holding an id the server forgot stops reconnecting for good",
             answer.status,
             answer.header("content-type").unwrap_or("")
         ))
-        .with(result.sent.clone())
+        .with(sent)
     };
     name_the_other_instance(outcome, context, answer)
 }

@@ -1,7 +1,9 @@
 //! Timing: how soon the stream opens, whether events arrive when sent, and silences.
 
-use super::{secs, stream_or_skip, Check, Context, Outcome, Severity};
-use crate::transcript::End;
+use super::check::{stream_or_skip, Check, Context, Scope};
+use super::options::CheckOptions;
+use super::verdict::{secs, Outcome, Severity};
+use crate::transcript::{Analysis, End, Transcript};
 
 /// Slower than this to headers or first byte and proxies, load balancers and users notice.
 const SLOW_START_MS: f64 = 1000.0;
@@ -17,6 +19,8 @@ pub(super) const FIRST_BYTE: Check = Check {
     spec: "field knowledge: proxies and clients wait on a stream that sends headers or a first byte late (send a comment or retry: at once)",
     severity: Severity::Warning,
     title: "headers and a first byte arrive at once",
+    scope: Scope::Main,
+    probe: None,
     run: first_byte,
 };
 
@@ -54,12 +58,67 @@ fn first_byte(context: &Context<'_>) -> Outcome {
     }
 }
 
-/// Events that arrived together after a long silence.
+/// Events that arrived together after a long silence (what `buffering` fails on).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Burst {
-    pub(crate) events: usize,
-    pub(crate) at_ms: f64,
-    pub(crate) silence_ms: f64,
+pub struct Burst {
+    /// How many events.
+    pub events: usize,
+    /// When the first of them arrived, in ms since the request.
+    pub at_ms: f64,
+    /// How long nothing had arrived before.
+    pub silence_ms: f64,
+}
+
+/// A silence longer than `--heartbeat-max` (what `heartbeat` fails on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Silence {
+    /// The last byte before it (or the headers), in ms since the request.
+    pub from_ms: f64,
+    /// The next byte (or the end of the observation).
+    pub to_ms: f64,
+}
+
+/// What the timing checks judged in one stream, for a report to draw.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TimingMarks {
+    /// The bursts `buffering` found.
+    pub bursts: Vec<Burst>,
+    /// The silences longer than `--heartbeat-max`.
+    pub silences: Vec<Silence>,
+}
+
+/// The bursts and the long silences of `transcript`, judged as the `buffering` and
+/// `heartbeat` checks judge them.
+pub fn timing_marks(
+    transcript: &Transcript,
+    analysis: &Analysis,
+    options: &CheckOptions,
+) -> TimingMarks {
+    let limit_ms = options.heartbeat_max.as_secs_f64() * 1000.0;
+    let silences = byte_times(transcript)
+        .windows(2)
+        .filter(|pair| pair[1] - pair[0] > limit_ms)
+        .map(|pair| Silence {
+            from_ms: pair[0],
+            to_ms: pair[1],
+        })
+        .collect();
+    TimingMarks {
+        bursts: bursts_in(transcript, analysis),
+        silences,
+    }
+}
+
+/// When anything arrived: the headers, each chunk, and the end of the observation if
+/// the stream was still open.
+fn byte_times(transcript: &Transcript) -> Vec<f64> {
+    let mut times: Vec<f64> = std::iter::once(transcript.headers_at_ms)
+        .chain(transcript.chunks.iter().map(|chunk| chunk.at_ms))
+        .collect();
+    if transcript.end != End::Eof {
+        times.push(transcript.observed_ms);
+    }
+    times
 }
 
 impl Burst {
@@ -73,10 +132,13 @@ impl Burst {
     }
 }
 
-/// Finds the bursts of a transcript: runs of events arriving together after silence.
+/// Finds the bursts of the judged stream: runs of events arriving together after silence.
 pub(crate) fn bursts(context: &Context<'_>) -> Vec<Burst> {
-    let transcript = context.transcript;
-    let times: Vec<f64> = context.analysis.events().map(|(at, _)| at).collect();
+    bursts_in(context.transcript, context.analysis)
+}
+
+fn bursts_in(transcript: &Transcript, analysis: &Analysis) -> Vec<Burst> {
+    let times: Vec<f64> = analysis.events().map(|(at, _)| at).collect();
     // The arrival time of the last byte before `at` (or the headers).
     let byte_before = |at: f64| {
         transcript
@@ -112,6 +174,8 @@ pub(super) const BUFFERING: Check = Check {
     spec: "field knowledge: a buffering proxy (nginx proxy_buffering) or a missing flush delivers events late, in bursts",
     severity: Severity::Error,
     title: "events arrive as they are sent, not in bursts after silence",
+    scope: Scope::Main,
+    probe: None,
     run: buffering,
 };
 
@@ -156,6 +220,8 @@ pub(super) const HEARTBEAT: Check = Check {
     spec: "field knowledge: proxies and load balancers cut idle connections (nginx 60 s, AWS ALB 60 s, Cloudflare ~100 s); send a comment before --heartbeat-max",
     severity: Severity::Error,
     title: "no silence longer than --heartbeat-max",
+    scope: Scope::Main,
+    probe: None,
     run: heartbeat,
 };
 
@@ -165,13 +231,8 @@ fn heartbeat(context: &Context<'_>) -> Outcome {
     }
     let transcript = context.transcript;
     let limit_ms = context.options.heartbeat_max.as_secs_f64() * 1000.0;
-    let mut times: Vec<f64> = std::iter::once(transcript.headers_at_ms)
-        .chain(transcript.chunks.iter().map(|chunk| chunk.at_ms))
-        .collect();
+    let times = byte_times(transcript);
     let open_at_end = transcript.end != End::Eof;
-    if open_at_end {
-        times.push(transcript.observed_ms);
-    }
     let (largest, at) = times
         .windows(2)
         .map(|pair| (pair[1] - pair[0], pair[0]))

@@ -1,26 +1,36 @@
 //! The human report: one line per check, evidence indented below, colour on a terminal.
+//!
+//! Styles are anstyle's; the CLI prints through anstream, which drops them when stdout
+//! is not a terminal or `NO_COLOR` is set.
 
 use std::fmt::Write;
 
+use anstyle::{AnsiColor, Effects, Style};
+
+use super::markup::counts;
 use super::Report;
 use crate::checks::Status;
 
-const RESET: &str = "\x1b[0m";
+const GREEN: Style = AnsiColor::Green.on_default();
+const BOLD_GREEN: Style = AnsiColor::Green.on_default().effects(Effects::BOLD);
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const BOLD_RED: Style = AnsiColor::Red.on_default().effects(Effects::BOLD);
+const DIM: Style = Style::new().effects(Effects::DIMMED);
 
-fn label(status: Status) -> (&'static str, &'static str) {
+fn label(status: Status) -> (&'static str, Style) {
     match status {
-        Status::Pass => ("PASS", "\x1b[32m"),
-        Status::Warn => ("WARN", "\x1b[33m"),
-        Status::Fail => ("FAIL", "\x1b[1;31m"),
-        Status::Skip => ("SKIP", "\x1b[2m"),
+        Status::Pass => ("PASS", GREEN),
+        Status::Warn => ("WARN", YELLOW),
+        Status::Fail => ("FAIL", BOLD_RED),
+        Status::Skip => ("SKIP", DIM),
     }
 }
 
-/// Renders the report as a table; `color` adds ANSI colours.
+/// Renders the report as a table; `color` adds ANSI styles.
 pub fn render(report: &Report, color: bool) -> String {
-    let paint = |text: &str, code: &str| {
+    let paint = |text: &str, style: Style| {
         if color {
-            format!("{code}{text}{RESET}")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_owned()
         }
@@ -48,28 +58,16 @@ pub fn render(report: &Report, color: bool) -> String {
                 out,
                 "        {:width$}  {}",
                 "",
-                paint(&format!("· {line}"), "\x1b[2m")
+                paint(&format!("· {line}"), DIM)
             );
         }
     }
     let summary = &report.summary;
     let verdict = if summary.ok {
-        paint("OK", "\x1b[1;32m")
+        paint("OK", BOLD_GREEN)
     } else {
-        paint("FAILED", "\x1b[1;31m")
+        paint("FAILED", BOLD_RED)
     };
-    let _ = writeln!(
-        out,
-        "{verdict}: {} pass, {} warn, {} fail{}, {} skip",
-        summary.pass,
-        summary.warn,
-        summary.fail,
-        if summary.allowed > 0 {
-            format!(" ({} allowed)", summary.allowed)
-        } else {
-            String::new()
-        },
-        summary.skip
-    );
+    let _ = writeln!(out, "{verdict}: {}", counts(summary));
     out
 }

@@ -1,26 +1,15 @@
 //! JUnit XML, for CI systems: one test case per check.
+//!
+//! Written by hand rather than with quick-junit: a report is one `<testsuite>` of one
+//! element per check, and quick-junit would bring chrono, uuid, quick-xml and indexmap
+//! into every build of the checker for it. What it would add, escaping (XML 1.0's
+//! forbidden control characters included), is `markup.rs`, tested there.
 
 use std::fmt::Write;
 
+use super::markup::escape;
 use super::Report;
 use crate::checks::Status;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders the report as a JUnit `<testsuite>`.
 pub fn render(report: &Report) -> String {

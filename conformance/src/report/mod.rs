@@ -1,14 +1,18 @@
-//! Reports: the verdicts of one run, in human, JSON and JUnit form.
+//! Reports: the verdicts of one run, in human, JSON, JUnit and HTML form.
 
+mod html;
 mod human;
 mod junit;
+mod markup;
 
+pub use html::render as html;
 pub use human::render as human;
 pub use junit::render as junit;
 
 use serde::Serialize;
 
-use crate::checks::{CheckResult, Status};
+use crate::checks::{timing_marks, CheckOptions, CheckResult, Probes, Status, TimingMarks};
+use crate::transcript::Transcript;
 
 /// The verdicts of one run.
 #[derive(Debug, Clone, Serialize)]
@@ -19,6 +23,39 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
     /// The counts.
     pub summary: Summary,
+    /// What was observed, the main response first and then each probe's answers, for
+    /// the HTML report's timeline (not part of the JSON).
+    #[serde(skip)]
+    pub observed: Vec<Observed>,
+}
+
+/// One response the run read, and what the timing checks judged in it.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// `the main request`, or the check whose probe made it and what it sent.
+    pub label: String,
+    /// The response.
+    pub transcript: Transcript,
+    /// The bursts and long silences, as `buffering` and `heartbeat` judge them.
+    pub marks: TimingMarks,
+}
+
+impl Observed {
+    /// The main response and every probe answer, with their timing marks.
+    pub fn all(main: &Transcript, probes: &Probes, options: &CheckOptions) -> Vec<Self> {
+        let with_marks = |label: String, transcript: &Transcript| Observed {
+            marks: timing_marks(transcript, &transcript.analyze(), options),
+            transcript: transcript.clone(),
+            label,
+        };
+        let mut all = vec![with_marks("the main request".into(), main)];
+        for (check, answer) in probes.answers() {
+            if let Ok(transcript) = &answer.answer {
+                all.push(with_marks(format!("{check}: {}", answer.sent), transcript));
+            }
+        }
+        all
+    }
 }
 
 /// Counts per status.
@@ -56,7 +93,14 @@ impl Report {
             url,
             checks,
             summary,
+            observed: Vec::new(),
         }
+    }
+
+    /// The same report with what was observed, for the HTML timeline.
+    pub fn with_observed(mut self, observed: Vec<Observed>) -> Self {
+        self.observed = observed;
+        self
     }
 
     /// 0 when nothing failed (but allowed checks), 1 otherwise.

@@ -25,6 +25,8 @@ mod chat;
 mod echo;
 #[path = "routes/events.rs"]
 mod events;
+#[path = "routes/private.rs"]
+mod private;
 #[path = "routes/topics.rs"]
 mod topics;
 
@@ -96,14 +98,17 @@ async fn route(
             PAGE.to_owned(),
         )),
         (&Method::GET, "/events") => events::events(&hubs, &request),
+        (&Method::GET, "/private/events") => private::events(&hubs, &request),
         (&Method::GET, "/subscribe") => topics::subscribe(&hubs, &request),
         (&Method::POST, "/publish") => topics::publish(&hubs, request).await,
         (&Method::POST, "/chat") => chat::chat(request).await,
         (&Method::POST, "/echo") => echo::echo(request).await,
         (&Method::GET, "/bench") => bench::bench(&request),
-        (_, "/" | "/events" | "/subscribe" | "/publish" | "/chat" | "/echo" | "/bench") => {
-            Ok(text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"))
-        }
+        (
+            _,
+            "/" | "/events" | "/private/events" | "/subscribe" | "/publish" | "/chat" | "/echo"
+            | "/bench",
+        ) => Ok(text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")),
         _ => Ok(text(StatusCode::NOT_FOUND, "not found\n")),
     };
     Ok(response.unwrap_or_else(Refusal::into_response))

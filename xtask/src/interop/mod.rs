@@ -2,29 +2,25 @@
 //!
 //! Headless Chromium (native EventSource, and fetch-event-source through a CORS
 //! preflight), Node's `eventsource` and `@microsoft/fetch-event-source`, Python's
-//! `httpx-sse`, and nginx in front of the demo judged by `sse-conformance`. Each case
+//! `httpx-sse`, nginx in front of the demo judged by `sse-conformance`, the checker's
+//! HTML report opened in Chromium, and sse-starlette judged by the checker. Each case
 //! prints which client, what it checked and what it saw; the exit code is 0 only if
 //! every case passed (2 when something needed is missing).
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod case;
+mod report;
+mod starlette;
+
+use case::{parse_case, run_script, Case, SCRIPT_DEADLINE};
 
 use crate::cluster::Cluster;
 use crate::{cargo, run, start_demo, Server, BUILD_DEMO_AND_CHECKER};
-
-/// How long one client script may run before it is killed and its missing cases fail.
-const SCRIPT_DEADLINE: Duration = Duration::from_secs(180);
-
-/// One line of a client script's output.
-struct Case {
-    client: String,
-    name: String,
-    ok: bool,
-    saw: String,
-}
 
 pub(crate) fn interop() -> i32 {
     let root = std::env::current_dir().expect("a working directory");
@@ -86,6 +82,15 @@ pub(crate) fn interop() -> i32 {
         &target.join("debug/sse-conformance"),
         &nginx_base,
     ));
+    let checker = target.join("debug/sse-conformance");
+    cases.extend(report::report_cases(
+        &interop,
+        &checker,
+        &artifacts,
+        &demo_base,
+        &nginx_base,
+    ));
+    cases.push(starlette::starlette_case(&interop, &checker, free_port()));
     cases.push(cluster_case(
         &interop,
         &target.join("debug/examples/demo"),
@@ -132,10 +137,10 @@ fn prerequisites(interop: &Path) -> Result<(), String> {
         missing.push("xtask/interop/node_modules (npm ci)");
     }
     let httpx_sse = Command::new("python3")
-        .args(["-c", "import httpx_sse"])
+        .args(["-c", "import httpx_sse, sse_starlette, uvicorn"])
         .output();
     if !httpx_sse.is_ok_and(|output| output.status.success()) {
-        missing.push("the Python package httpx-sse");
+        missing.push("the Python packages httpx-sse, sse-starlette, uvicorn");
     }
     if missing.is_empty() {
         Ok(())
@@ -172,100 +177,6 @@ fn start_nginx(interop: &Path, run_dir: &Path, port: u16, demo_base: &str) -> Op
 }
 
 /// Runs one client script (killed at the deadline) and parses its JSON lines.
-fn run_script(
-    dir: &Path,
-    program: &str,
-    script: &str,
-    env: &[(&str, &str)],
-    expected: usize,
-) -> Vec<Case> {
-    eprintln!("$ {program} {script}");
-    let mut command = Command::new(program);
-    command
-        .arg(script)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut cases = match command.spawn() {
-        Ok(child) => collect_cases(child),
-        Err(error) => vec![Case {
-            client: program.into(),
-            name: script.into(),
-            ok: false,
-            saw: format!("could not start: {error}"),
-        }],
-    };
-    if cases.len() < expected {
-        cases.push(Case {
-            client: script.into(),
-            name: format!("{} more case(s)", expected - cases.len()),
-            ok: false,
-            saw: "never reported (crashed or timed out)".into(),
-        });
-    }
-    cases
-}
-
-fn collect_cases(child: Child) -> Vec<Case> {
-    let mut child = Server(child);
-    let stdout = child.0.stdout.take().expect("piped");
-    // A watchdog kills the script at the deadline; reading then ends.
-    let pid = child.0.id();
-    std::thread::spawn(move || {
-        std::thread::sleep(SCRIPT_DEADLINE);
-        let _ = Command::new("kill").arg(pid.to_string()).status();
-    });
-    let mut cases = Vec::new();
-    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-        match parse_case(&line) {
-            Some(case) => cases.push(case),
-            None => eprintln!("  (script said) {line}"),
-        }
-    }
-    let _ = child.0.wait();
-    cases
-}
-
-/// Reads `{"client":…,"case":…,"ok":…,"saw":…}` without a JSON dependency in xtask: the
-/// scripts print exactly these four keys with JSON string escapes.
-fn parse_case(line: &str) -> Option<Case> {
-    fn string_field(line: &str, key: &str) -> Option<String> {
-        let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
-        let rest = line[start..].trim_start().strip_prefix('"')?;
-        let mut out = String::new();
-        let mut chars = rest.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => return Some(out),
-                '\\' => match chars.next()? {
-                    'n' => out.push_str("\\n"),
-                    'r' => out.push_str("\\r"),
-                    't' => out.push_str("\\t"),
-                    'u' => {
-                        let code: String = chars.by_ref().take(4).collect();
-                        out.push(
-                            char::from_u32(u32::from_str_radix(&code, 16).ok()?).unwrap_or('?'),
-                        );
-                    }
-                    other => out.push(other),
-                },
-                c => out.push(c),
-            }
-        }
-        None
-    }
-    let ok_at = line.find("\"ok\":")? + 5;
-    Some(Case {
-        client: string_field(line, "client")?,
-        name: string_field(line, "case")?,
-        ok: line[ok_at..].trim_start().starts_with("true"),
-        saw: string_field(line, "saw")?,
-    })
-}
-
 /// nginx (default config, buffering on, gzip for event streams) in front of the demo,
 /// judged by the checker: with the layer's header events pass one by one; with the
 /// header discarded the checker must report `buffering`.
