@@ -170,6 +170,17 @@ impl Analysis {
 
     /// The last valid `retry` the stream sent (among those kept): how long a browser
     /// waits before it reconnects, in ms.
+    ///
+    /// ```
+    /// let transcript: sse_conformance::Transcript = serde_json::from_str(r#"{
+    ///     "request": {"method": "GET", "url": "http://127.0.0.1:8080/events"},
+    ///     "version": "HTTP/1.1", "status": 200, "headers": [], "headers_at_ms": 1.0,
+    ///     "chunks": [{"at_ms": 2.0, "text": "retry: 500\nretry: 2000\ndata: a\n\n"}],
+    ///     "end": {"kind": "eof"}, "observed_ms": 3.0
+    /// }"#)?;
+    /// assert_eq!(transcript.analyze().last_retry(), Some(2000));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn last_retry(&self) -> Option<u64> {
         self.items.iter().rev().find_map(|timed| match timed.item {
             Item::Retry(ms) => Some(ms),

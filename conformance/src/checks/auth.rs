@@ -55,20 +55,16 @@ fn plan_auth(plan: &Plan<'_>) -> ProbePlan {
         limits,
         read_as_stream: false,
     };
-    let mut requests = Vec::new();
-    if let Some((name, value)) = &plan.options.bad_auth {
-        let wrong = bare.clone().with_header(name.clone(), value.clone());
+    let wrong = plan.options.bad_auth.as_ref().map(|(name, value)| {
         let shown = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        requests.push(request(format!("sent {name}: {shown} (--bad-auth)"), wrong));
-    }
-    requests.insert(
-        0,
-        request(
-            format!("sent the request without {}", names.join(", ")),
-            bare,
-        ),
+        let target = bare.clone().with_header(name.clone(), value.clone());
+        request(format!("sent {name}: {shown} (--bad-auth)"), target)
+    });
+    let without = request(
+        format!("sent the request without {}", names.join(", ")),
+        bare,
     );
-    ProbePlan::Requests(requests)
+    ProbePlan::Requests(std::iter::once(without).chain(wrong).collect())
 }
 
 fn auth_rejection(context: &Context<'_>) -> Outcome {

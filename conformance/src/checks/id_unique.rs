@@ -35,24 +35,28 @@ fn id_unique(context: &Context<'_>) -> Outcome {
     if !with_ids {
         return Outcome::skip("no event carried an id");
     }
-    let mut findings = Vec::new();
-    for stream in &streams {
-        findings.extend(shared_ids(stream));
-        findings.extend(back_after_resume(stream));
-    }
-    let Some(first) = findings.first() else {
-        return Outcome::pass(format!(
-            "every id names one event ({} stream(s) read)",
-            streams.len()
-        ));
-    };
-    let message = if first.starts_with("after resuming") {
-        "ids went back after a resume: a client that reconnects is sent events it had, or skips some"
-    } else {
-        "several events share one id: a client that reconnects with it cannot say which one it had"
-    };
-    findings
+    let shared: Vec<String> = streams
         .iter()
+        .filter_map(|stream| shared_ids(stream))
+        .collect();
+    let back: Vec<String> = streams
+        .iter()
+        .filter_map(|stream| back_after_resume(stream))
+        .collect();
+    let message = match (shared.is_empty(), back.is_empty()) {
+        (true, true) => {
+            return Outcome::pass(format!(
+                "every id names one event ({} stream(s) read)",
+                streams.len()
+            ))
+        }
+        (false, true) => "several events share one id: a client that reconnects with it cannot say which one it had",
+        (true, false) => "ids went back after a resume: a client that reconnects is sent events it had, or skips some",
+        (false, false) => "several events share one id, and ids went back after a resume: clients cannot resume reliably",
+    };
+    shared
+        .iter()
+        .chain(&back)
         .take(5)
         .fold(Outcome::fail(message), |outcome, line| {
             outcome.with(line.clone())

@@ -89,6 +89,25 @@ pub struct TimingMarks {
 
 /// The bursts and the long silences of `transcript`, judged as the `buffering` and
 /// `heartbeat` checks judge them.
+///
+/// ```
+/// use sse_conformance::checks::{timing_marks, CheckOptions};
+/// use sse_conformance::Transcript;
+///
+/// // Five events at once after 3 s of nothing: a buffer being flushed.
+/// let burst = "id: 1\ndata: a\n\n".repeat(5);
+/// let transcript: Transcript = serde_json::from_value(serde_json::json!({
+///     "request": {"method": "GET", "url": "http://127.0.0.1:8080/events"},
+///     "version": "HTTP/1.1", "status": 200,
+///     "headers": [["content-type", "text/event-stream"]], "headers_at_ms": 1.0,
+///     "chunks": [{"at_ms": 3000.0, "text": burst}],
+///     "end": {"kind": "timeout"}, "observed_ms": 4000.0
+/// }))?;
+/// let marks = timing_marks(&transcript, &transcript.analyze(), &CheckOptions::default());
+/// assert_eq!(marks.bursts[0].events, 5);
+/// assert!(marks.silences.is_empty(), "3 s is well under --heartbeat-max");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 pub fn timing_marks(
     transcript: &Transcript,
     analysis: &Analysis,

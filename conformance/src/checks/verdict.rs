@@ -29,6 +29,10 @@ pub enum Status {
 
 impl Status {
     /// `pass`, `warn`, `fail` or `skip`: the name reports and fixtures use.
+    ///
+    /// ```
+    /// assert_eq!(sse_conformance::checks::Status::Warn.as_str(), "warn");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",

@@ -23,6 +23,28 @@ const PROBE_LANE: f64 = 56.0;
 const AXIS: f64 = 34.0;
 
 /// Renders the report as one HTML page.
+///
+/// ```
+/// use sse_conformance::checks::{run_all, CheckOptions, Probes};
+/// use sse_conformance::report::{html, Observed, Report};
+/// use sse_conformance::Transcript;
+///
+/// let transcript: Transcript = serde_json::from_str(r#"{
+///     "request": {"method": "GET", "url": "http://127.0.0.1:8080/events"},
+///     "version": "HTTP/1.1", "status": 200,
+///     "headers": [["content-type", "text/event-stream"]], "headers_at_ms": 1.0,
+///     "chunks": [{"at_ms": 2.0, "text": ": hi\nretry: 1000\ndata: a\n\n"}],
+///     "end": {"kind": "timeout"}, "observed_ms": 500.0
+/// }"#)?;
+/// let (options, probes) = (CheckOptions::default(), Probes::offline());
+/// let results = run_all(&transcript, &options, &probes, &[]);
+/// let report = Report::new("http://127.0.0.1:8080/events".into(), results)
+///     .with_observed(Observed::all(&transcript, &probes, &options));
+/// let page = html(&report);
+/// assert!(page.contains(r#"<circle class="event""#));
+/// assert!(page.contains(">retry: 1000</text>"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 pub fn render(report: &Report) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let summary = &report.summary;
