@@ -228,13 +228,14 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
         Command::Replay { file, judge } => {
             let transcript = Transcript::load(&file)?;
             let options = judge.check_options()?;
-            let probes = Probes::offline();
-            let results = checks::run_all(&transcript, &options, &probes, &judge.allow);
+            let (analysis, probes) = (transcript.analyze(), Probes::offline());
+            let results =
+                checks::run_all_analyzed(&transcript, &analysis, &options, &probes, &judge.allow);
             let report = Report::new(
                 format!("{} (replay of {})", transcript.request.url, file.display()),
                 results,
             )
-            .with_observed(Observed::all(&transcript, &probes, &options));
+            .with_observed(Observed::all(&transcript, &analysis, &probes, &options));
             judge.print(&report)
         }
         Command::Serve { path, addr } => {

@@ -9,13 +9,14 @@ use std::time::Duration;
 use http::HeaderValue;
 
 use crate::checks::{
-    run_all, CheckOptions, Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes, CATALOGUE,
+    run_all_analyzed, CheckOptions, Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes,
+    CATALOGUE,
 };
 use crate::client::{observe, ClientError, Limits, Progress, Target};
 use crate::echo::run_echo;
 use crate::record::{millis, unanswered};
 use crate::report::{Observed, Report};
-use crate::transcript::{End, Header, RequestInfo};
+use crate::transcript::{Analysis, End, Header, RequestInfo, Transcript};
 
 /// Everything `sse-conformance check` was asked to do.
 #[derive(Debug, Clone)]
@@ -95,12 +96,28 @@ pub async fn check(
         ),
         Err(error) => return Err(error),
     };
+    // Parsed once: the probes are planned from it, the checks judge it, the report draws it.
     let analysis = main.analyze();
+    let made = make_probes(&main_target, &main, &analysis, &checks, on_step).await;
+    let probes = Probes::live(made);
+    let results = run_all_analyzed(&main, &analysis, &checks, &probes, &options.allow);
+    let observed = Observed::all(&main, &analysis, &probes, &checks);
+    Ok(Report::new(options.target.url.to_string(), results).with_observed(observed))
+}
+
+/// Plans every check's probe from the main response, and makes them.
+async fn make_probes(
+    main_target: &Target,
+    main: &Transcript,
+    analysis: &Analysis,
+    checks: &CheckOptions,
+    on_step: &mut dyn FnMut(Step),
+) -> Vec<(&'static str, Probe)> {
     let plan = Plan {
-        target: &main_target,
-        main: &main,
-        analysis: &analysis,
-        options: &checks,
+        target: main_target,
+        main,
+        analysis,
+        options: checks,
     };
     let mut made = Vec::new();
     for check in CATALOGUE {
@@ -120,10 +137,7 @@ pub async fn check(
         };
         made.push((check.id, probe));
     }
-    let probes = Probes::live(made);
-    let results = run_all(&main, &checks, &probes, &options.allow);
-    let observed = Observed::all(&main, &probes, &checks);
-    Ok(Report::new(options.target.url.to_string(), results).with_observed(observed))
+    made
 }
 
 /// Makes a probe's requests, one after the other.

@@ -15,7 +15,7 @@ use http_body::{Body, Frame};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use sse_conformance::checks::{CheckOptions, Status};
+use sse_conformance::checks::{CheckOptions, Status, PROBE_MAX_BYTES};
 use sse_conformance::client::Target;
 use sse_conformance::echo::{run_echo, EchoEvent, EchoOutcome};
 use sse_conformance::report::Report;
@@ -242,6 +242,38 @@ async fn a_reconnect_is_judged_like_the_main_stream() {
         "{}",
         utf8.message
     );
+}
+
+#[tokio::test]
+async fn a_probe_reads_at_most_a_mebibyte() {
+    // A reconnect is answered with 8 MiB of one endless line: the probes stop reading at
+    // their own limit, so a hostile server cannot make the run hold its largest body
+    // once per probe.
+    let url = spawn_server(Arc::new(|request, _| {
+        if request.headers.contains_key("last-event-id") {
+            let mut line = b"data: ".to_vec();
+            line.resize(8 << 20, b'x');
+            Script::sse(vec![(Duration::ZERO, Bytes::from(line))])
+        } else {
+            Script::sse(ticks(1, 50, Duration::from_millis(50)))
+        }
+    }))
+    .await;
+    let report = check_url(&url, 600, CheckOptions::default()).await;
+    let reconnects: Vec<_> = report
+        .observed
+        .iter()
+        .filter(|seen| seen.label.starts_with("resume"))
+        .collect();
+    assert_eq!(reconnects.len(), 2, "resume and resume-unknown-id");
+    for seen in reconnects {
+        let read = seen.bytes.last().map_or(0, |&(_, total)| total);
+        assert!(
+            read > 0 && read <= PROBE_MAX_BYTES as u64,
+            "{}: {read} bytes",
+            seen.label
+        );
+    }
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use std::time::Duration;
 use super::check::{Check, Context, Scope};
 use super::probe::{Plan, ProbeAnswer, ProbePlan, ProbeRequest};
 use super::verdict::{secs, Outcome, Severity, Status};
-use crate::client::{Limits, Target};
+use crate::client::Target;
 use crate::transcript::{End, Transcript};
 
 /// How long an answer without credentials is read: a stream that ends within this is
@@ -45,10 +45,7 @@ fn plan_auth(plan: &Plan<'_>) -> ProbePlan {
     bare.headers
         .retain(|(name, _)| !credentials.iter().any(|(auth, _)| auth == name));
     let names: Vec<&str> = credentials.iter().map(|(name, _)| name.as_str()).collect();
-    let limits = Limits {
-        duration: plan.duration_at_most(WINDOW),
-        ..Limits::default()
-    };
+    let limits = plan.limits(None, plan.duration_at_most(WINDOW));
     let request = |sent: String, target: Target| ProbeRequest {
         sent,
         target,

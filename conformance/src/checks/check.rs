@@ -1,5 +1,7 @@
 //! [`Check`]: one entry of the catalogue, and the [`Context`] it judges.
 
+use std::borrow::Cow;
+
 use super::options::CheckOptions;
 use super::probe::{Plan, Probe, ProbePlan};
 use super::verdict::{Outcome, Severity};
@@ -49,7 +51,7 @@ pub struct Stream<'a> {
     /// The response.
     pub transcript: &'a Transcript,
     /// What a client made of it.
-    pub analysis: Analysis,
+    pub analysis: Cow<'a, Analysis>,
 }
 
 /// Everything a check may look at.

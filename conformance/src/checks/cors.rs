@@ -7,7 +7,7 @@ use http::{HeaderValue, Method};
 use super::check::{Check, Context, Scope};
 use super::probe::{Plan, ProbePlan, ProbeRequest};
 use super::verdict::{Outcome, Severity};
-use crate::client::{Limits, Target};
+use crate::client::Target;
 use crate::transcript::Transcript;
 
 pub(super) const CORS: Check = Check {
@@ -104,11 +104,7 @@ fn plan_preflight(plan: &Plan<'_>) -> ProbePlan {
     ProbePlan::Requests(vec![ProbeRequest {
         sent: format!("sent OPTIONS with Origin: {origin}, Access-Control-Request-Method: {method}, Access-Control-Request-Headers: {request_headers}"),
         target: preflight,
-        limits: Limits {
-            duration: Duration::from_secs(10),
-            max_events: Some(0),
-            ..Limits::default()
-        },
+        limits: plan.limits(Some(0), Duration::from_secs(10)),
         read_as_stream: false,
     }])
 }

@@ -35,11 +35,13 @@ mod verdict;
 
 use serde::Serialize;
 
-use crate::transcript::Transcript;
+use std::borrow::Cow;
+
+use crate::transcript::{Analysis, Transcript};
 
 pub use check::{Check, Context, Scope, Stream};
 pub use options::CheckOptions;
-pub use probe::{Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes};
+pub use probe::{Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes, PROBE_MAX_BYTES};
 pub use timing::{timing_marks, Burst, Silence, TimingMarks};
 pub use verdict::{Outcome, Severity, Status};
 
@@ -122,16 +124,27 @@ pub fn run_all(
     probes: &Probes,
     allow: &[String],
 ) -> Vec<CheckResult> {
-    let main_label = "the main request";
+    run_all_analyzed(transcript, &transcript.analyze(), options, probes, allow)
+}
+
+/// [`run_all`], for a caller that already holds the main response's analysis (a live
+/// run analyses it once, to plan the probes): a large body is not parsed again.
+pub fn run_all_analyzed(
+    transcript: &Transcript,
+    analysis: &Analysis,
+    options: &CheckOptions,
+    probes: &Probes,
+    allow: &[String],
+) -> Vec<CheckResult> {
     let mut streams = vec![Stream {
-        label: main_label,
+        label: "the main request",
         transcript,
-        analysis: transcript.analyze(),
+        analysis: Cow::Borrowed(analysis),
     }];
     streams.extend(probes.streams().map(|(sent, answer)| Stream {
         label: sent,
         transcript: answer,
-        analysis: answer.analyze(),
+        analysis: Cow::Owned(answer.analyze()),
     }));
     CATALOGUE
         .iter()

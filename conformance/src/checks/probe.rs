@@ -10,6 +10,10 @@ use crate::client::{Limits, Target};
 use crate::echo::EchoOutcome;
 use crate::transcript::{Analysis, Transcript};
 
+/// The most body a probe reads: a few events are all any probe needs, and a hostile
+/// server must not make the run hold its largest body once per probe.
+pub const PROBE_MAX_BYTES: usize = 1 << 20;
+
 /// What a check's planner sees: the main request as it was sent, and its answer.
 pub struct Plan<'a> {
     /// The main request, with `--header`, `--auth-header` and `--origin` applied.
@@ -37,6 +41,16 @@ impl Plan<'_> {
     /// The main observation's length, or a shorter cap, for a probe's own limits.
     pub fn duration_at_most(&self, cap: Duration) -> Duration {
         self.options.duration.unwrap_or(cap).min(cap)
+    }
+
+    /// A probe's limits: `events` events at most (`None`: no count), for `duration` at
+    /// most, and never more than [`PROBE_MAX_BYTES`].
+    pub fn limits(&self, events: Option<usize>, duration: Duration) -> Limits {
+        Limits {
+            duration,
+            max_events: events,
+            max_bytes: PROBE_MAX_BYTES,
+        }
     }
 }
 

@@ -62,11 +62,7 @@ fn plan_resume(plan: &Plan<'_>) -> ProbePlan {
             "the stream sent no two distinct ids, so there is no point to resume from".into(),
         );
     };
-    let limits = Limits {
-        duration: plan.options.duration.unwrap_or(RECONNECT_READ),
-        max_events: Some(1),
-        ..Limits::default()
-    };
+    let limits = plan.limits(Some(1), plan.options.duration.unwrap_or(RECONNECT_READ));
     reconnect(plan, &point.last_event_id, limits)
 }
 
@@ -174,11 +170,7 @@ fn plan_unknown_id(plan: &Plan<'_>) -> ProbePlan {
         "sse-conformance-unknown-{:016x}",
         RandomState::new().build_hasher().finish()
     );
-    let limits = Limits {
-        duration: plan.duration_at_most(RECONNECT_READ),
-        max_events: Some(2),
-        ..Limits::default()
-    };
+    let limits = plan.limits(Some(2), plan.duration_at_most(RECONNECT_READ));
     reconnect(plan, &unknown, limits)
 }
 

@@ -10,8 +10,7 @@
 use std::fmt::Write;
 
 use super::markup::{counts, escape};
-use super::{Observed, Report};
-use crate::parser::Item;
+use super::{Observed, Report, DRAWN_MARKS};
 use crate::transcript::End;
 
 const WIDTH: f64 = 1000.0;
@@ -38,8 +37,9 @@ const AXIS: f64 = 34.0;
 /// }"#)?;
 /// let (options, probes) = (CheckOptions::default(), Probes::offline());
 /// let results = run_all(&transcript, &options, &probes, &[]);
+/// let analysis = transcript.analyze();
 /// let report = Report::new("http://127.0.0.1:8080/events".into(), results)
-///     .with_observed(Observed::all(&transcript, &probes, &options));
+///     .with_observed(Observed::all(&transcript, &analysis, &probes, &options));
 /// let page = html(&report);
 /// assert!(page.contains(r#"<circle class="event""#));
 /// assert!(page.contains(">retry: 1000</text>"));
@@ -107,7 +107,7 @@ fn table(out: &mut String, report: &Report) {
 fn timeline(out: &mut String, observed: &[Observed]) {
     let end_ms = observed
         .iter()
-        .map(|seen| seen.transcript.observed_ms)
+        .map(|seen| seen.observed_ms)
         .fold(1.0_f64, f64::max);
     let x = |ms: f64| PLOT_LEFT + (ms.clamp(0.0, end_ms) / end_ms) * PLOT_WIDTH;
     let height = MAIN_LANE + PROBE_LANE * (observed.len() - 1) as f64 + AXIS;
@@ -133,8 +133,6 @@ fn lane_svg(
     height: f64,
     x: &impl Fn(f64) -> f64,
 ) {
-    let transcript = &seen.transcript;
-    let analysis = transcript.analyze();
     let name = if index == 0 { "main" } else { "probe" };
     let bottom = top + height - 8.0;
     let middle = top + height / 2.0;
@@ -148,8 +146,8 @@ fn lane_svg(
         short = escape(&shorten(&seen.label, 34)),
         ly = top + 18.0,
         sy = top + 34.0,
-        status = transcript.status,
-        end = match &transcript.end {
+        status = seen.status,
+        end = match &seen.end {
             End::Eof => "ended",
             End::Timeout => "open",
             End::Enough => "stopped reading",
@@ -181,78 +179,71 @@ fn lane_svg(
             ty = top + 14.0,
         );
     }
-    bytes_line(out, transcript, top + 6.0, bottom, x);
-    let mut retry_drawn = false;
-    let mut number = 0;
-    for timed in &analysis.items {
-        let at = x(timed.at_ms);
-        match &timed.item {
-            Item::Event(event) => {
-                number += 1;
-                let _ = write!(
-                    out,
-                    "<circle class=\"event\" cx=\"{at:.1}\" cy=\"{middle}\" r=\"3.5\"><title>event {number} at {t:.0} ms: {kind}, id {id:?}, data {data:?}</title></circle>",
-                    t = timed.at_ms,
-                    kind = escape(&event.event_type),
-                    id = escape(&event.last_event_id),
-                    data = escape(&shorten(&event.data, 60)),
-                );
-            }
-            Item::Comment(_) => {
-                let _ = write!(
-                    out,
-                    "<line class=\"comment\" x1=\"{at:.1}\" x2=\"{at:.1}\" y1=\"{y1}\" y2=\"{y2}\"><title>comment at {t:.0} ms</title></line>",
-                    y1 = bottom - 10.0,
-                    y2 = bottom,
-                    t = timed.at_ms,
-                );
-            }
-            Item::Retry(ms) if !retry_drawn => {
-                retry_drawn = true;
-                // Above the events: in the main lane under a burst's label, in a probe's
-                // narrow lane at its top.
-                let y = if index == 0 { top + 30.0 } else { top + 13.0 };
-                let _ = write!(
-                    out,
-                    "<text class=\"retry\" x=\"{tx:.1}\" y=\"{y}\">retry: {ms}</text>",
-                    tx = at + 5.0,
-                );
-            }
-            _ => {}
-        }
+    bytes_line(out, seen, top + 6.0, bottom, x);
+    for (number, event) in seen.events.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<circle class=\"event\" cx=\"{at:.1}\" cy=\"{middle}\" r=\"3.5\"><title>event {n} at {t:.0} ms: {kind}, id {id:?}, data {data:?}</title></circle>",
+            at = x(event.at_ms),
+            n = number + 1,
+            t = event.at_ms,
+            kind = escape(&event.event_type),
+            id = escape(&event.id),
+            data = escape(&event.data),
+        );
+    }
+    if seen.event_count > DRAWN_MARKS {
+        let _ = write!(
+            out,
+            "<text class=\"more\" x=\"{PLOT_LEFT}\" y=\"{y}\">first {DRAWN_MARKS} of {} events drawn</text>",
+            seen.event_count,
+            y = bottom - 2.0,
+        );
+    }
+    for &at_ms in &seen.comments {
+        let at = x(at_ms);
+        let _ = write!(
+            out,
+            "<line class=\"comment\" x1=\"{at:.1}\" x2=\"{at:.1}\" y1=\"{y1}\" y2=\"{bottom}\"><title>comment at {at_ms:.0} ms</title></line>",
+            y1 = bottom - 10.0,
+        );
+    }
+    if let Some((at_ms, ms)) = seen.retry {
+        // Above the events: in the main lane under a burst's label, in a probe's narrow
+        // lane at its top.
+        let y = if index == 0 { top + 30.0 } else { top + 13.0 };
+        let _ = write!(
+            out,
+            "<text class=\"retry\" x=\"{tx:.1}\" y=\"{y}\">retry: {ms}</text>",
+            tx = x(at_ms) + 5.0,
+        );
     }
     out.push_str("</g>\n");
 }
 
-/// Cumulative bytes over time, scaled to the lane.
-fn bytes_line(
-    out: &mut String,
-    transcript: &crate::transcript::Transcript,
-    top: f64,
-    bottom: f64,
-    x: &impl Fn(f64) -> f64,
-) {
-    let total: usize = transcript
-        .chunks
-        .iter()
-        .map(|chunk| chunk.bytes.len())
-        .sum();
-    if total == 0 {
+/// Bytes received over time, scaled to the lane: a step at each point.
+fn bytes_line(out: &mut String, seen: &Observed, top: f64, bottom: f64, x: &impl Fn(f64) -> f64) {
+    let Some(&(_, total)) = seen.bytes.last() else {
         return;
+    };
+    let total = total.max(1) as f64;
+    let height = |sum: u64| bottom - (sum as f64 / total) * (bottom - top);
+    let mut points = format!("{:.1},{bottom:.1}", x(seen.headers_at_ms));
+    let mut before = 0;
+    for &(at_ms, sum) in &seen.bytes {
+        let at = x(at_ms);
+        let _ = write!(
+            points,
+            " {at:.1},{:.1} {at:.1},{:.1}",
+            height(before),
+            height(sum)
+        );
+        before = sum;
     }
-    let mut points = format!("{:.1},{bottom:.1}", x(transcript.headers_at_ms));
-    let mut sum = 0usize;
-    for chunk in &transcript.chunks {
-        let at = x(chunk.at_ms);
-        let before = bottom - (sum as f64 / total as f64) * (bottom - top);
-        sum += chunk.bytes.len();
-        let after = bottom - (sum as f64 / total as f64) * (bottom - top);
-        let _ = write!(points, " {at:.1},{before:.1} {at:.1},{after:.1}");
-    }
-    let _ = write!(points, " {:.1},{:.1}", x(transcript.observed_ms), top);
+    let _ = write!(points, " {:.1},{top:.1}", x(seen.observed_ms));
     let _ = write!(
         out,
-        "<polyline class=\"bytes\" points=\"{points}\"><title>{total} bytes received</title></polyline>"
+        "<polyline class=\"bytes\" points=\"{points}\"><title>{before} bytes received</title></polyline>"
     );
 }
 
@@ -314,7 +305,7 @@ svg{display:block;max-width:100%;height:auto;font:11px system-ui,sans-serif}\
 .lane-bg{fill:#f7f8fa;stroke:#e3e6eb}.lane-label{font-weight:600;fill:#1d2330}.lane-status{fill:#5f6672}\
 .bytes{fill:none;stroke:#4c6ef5;stroke-width:1.5}.event{fill:#1d2330}.comment{stroke:#9aa0a6;stroke-width:1.5}\
 .retry{fill:#137333;font-weight:600}.burst{fill:#f59f00;fill-opacity:.75}.burst-label{fill:#b06000;font-weight:700}\
-.silence{fill:#e03131;fill-opacity:.16}.silence-label{fill:#c5221f;font-weight:600}.axis line{stroke:#9aa0a6}.axis text{fill:#5f6672;text-anchor:middle}\
+.more{fill:#5f6672}.silence{fill:#e03131;fill-opacity:.16}.silence-label{fill:#c5221f;font-weight:600}.axis line{stroke:#9aa0a6}.axis text{fill:#5f6672;text-anchor:middle}\
 .legend{color:#5f6672;font-size:12px}.k{display:inline-block;width:14px;height:10px;margin:0 4px 0 12px;vertical-align:middle}\
 .k.bytes{border-top:2px solid #4c6ef5;height:0}.k.event{background:#1d2330;border-radius:50%;width:8px;height:8px}\
 .k.comment{border-left:2px solid #9aa0a6;width:0}.k.burst{background:#f59f00}.k.silence{background:#e0313129}";

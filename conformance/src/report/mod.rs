@@ -4,15 +4,16 @@ mod html;
 mod human;
 mod junit;
 mod markup;
+mod observed;
 
 pub use html::render as html;
 pub use human::render as human;
 pub use junit::render as junit;
+pub use observed::{DrawnEvent, Observed, DRAWN_MARKS};
 
 use serde::Serialize;
 
-use crate::checks::{timing_marks, CheckOptions, CheckResult, Probes, Status, TimingMarks};
-use crate::transcript::Transcript;
+use crate::checks::{CheckResult, Status};
 
 /// The verdicts of one run.
 #[derive(Debug, Clone, Serialize)]
@@ -27,35 +28,6 @@ pub struct Report {
     /// the HTML report's timeline (not part of the JSON).
     #[serde(skip)]
     pub observed: Vec<Observed>,
-}
-
-/// One response the run read, and what the timing checks judged in it.
-#[derive(Debug, Clone)]
-pub struct Observed {
-    /// `the main request`, or the check whose probe made it and what it sent.
-    pub label: String,
-    /// The response.
-    pub transcript: Transcript,
-    /// The bursts and long silences, as `buffering` and `heartbeat` judge them.
-    pub marks: TimingMarks,
-}
-
-impl Observed {
-    /// The main response and every probe answer, with their timing marks.
-    pub fn all(main: &Transcript, probes: &Probes, options: &CheckOptions) -> Vec<Self> {
-        let with_marks = |label: String, transcript: &Transcript| Observed {
-            marks: timing_marks(transcript, &transcript.analyze(), options),
-            transcript: transcript.clone(),
-            label,
-        };
-        let mut all = vec![with_marks("the main request".into(), main)];
-        for (check, answer) in probes.answers() {
-            if let Ok(transcript) = &answer.answer {
-                all.push(with_marks(format!("{check}: {}", answer.sent), transcript));
-            }
-        }
-        all
-    }
 }
 
 /// Counts per status.
