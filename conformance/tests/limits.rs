@@ -10,6 +10,7 @@ use std::time::Duration;
 use raw_server::server;
 use sse_conformance::client::{observe, Limits, Target};
 use sse_conformance::transcript::End;
+use sse_conformance::Transcript;
 
 /// 64 MiB of event-stream comment bytes, gzipped (about 64 KiB), sent as one frame.
 fn gzip_bomb() -> Vec<u8> {
@@ -37,19 +38,12 @@ fn stream_response(headers: &str, body: &[u8]) -> Vec<u8> {
 async fn a_gzip_bomb_is_inflated_only_up_to_the_byte_limit() {
     let bomb = gzip_bomb();
     assert!(bomb.len() < 1 << 20, "the bomb is small on the wire");
-    let (base, _) = server(move |_| bomb.clone()).await;
     let limits = Limits {
         duration: Duration::from_secs(5),
         max_events: None,
         max_bytes: 256 * 1024,
     };
-    let transcript = observe(
-        &Target::get(&format!("{base}/")).unwrap(),
-        &limits,
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let transcript = observe_served(bomb, limits).await;
     let kept: usize = transcript
         .chunks
         .iter()
@@ -65,6 +59,21 @@ async fn a_gzip_bomb_is_inflated_only_up_to_the_byte_limit() {
 }
 
 /// A stream of `lines` copies of `line`, with a Content-Length, then the end.
+/// Serves `response` (a whole HTTP response) on loopback and observes it.
+async fn observe_served(response: Vec<u8>, limits: Limits) -> Transcript {
+    let (base, _) = server(move |_| response.clone()).await;
+    let target = Target::get(&format!("{base}/")).unwrap();
+    observe(&target, &limits, &mut |_| {}).await.unwrap()
+}
+
+/// The default limits, with time enough for a large body on a loaded machine.
+fn unhurried() -> Limits {
+    Limits {
+        duration: Duration::from_secs(20),
+        ..Limits::default()
+    }
+}
+
 fn many_lines(line: &[u8], lines: usize) -> Vec<u8> {
     stream_response("", &line.repeat(lines))
 }
@@ -77,20 +86,9 @@ async fn a_stream_of_tiny_lines_costs_a_count_not_an_allocation_each() {
         (&b":\n"[..], "comment lines"),
     ] {
         let response = many_lines(line, LINES);
-        let (base, _) = server(move |_| response.clone()).await;
-        let limits = Limits {
-            duration: Duration::from_secs(20),
-            ..Limits::default()
-        };
-        let transcript = observe(
-            &Target::get(&format!("{base}/")).unwrap(),
-            &limits,
-            &mut |_| {},
-        )
-        .await
-        .unwrap();
-        assert_eq!(transcript.analyze().body_bytes, 2 * LINES, "{what}");
+        let transcript = observe_served(response, unhurried()).await;
         let analysis = transcript.analyze();
+        assert_eq!(analysis.body_bytes, 2 * LINES, "{what}");
         assert!(
             analysis.items.len() <= sse_conformance::transcript::Analysis::SAMPLE,
             "{what}: {} items kept",
@@ -127,18 +125,7 @@ async fn a_stream_of_tiny_events_is_counted_and_only_a_sample_kept() {
     use sse_conformance::transcript::Analysis;
     const EVENTS: usize = 1_000_000;
     let response = many_lines(b"data:\n\n", EVENTS);
-    let (base, _) = server(move |_| response.clone()).await;
-    let limits = Limits {
-        duration: Duration::from_secs(20),
-        ..Limits::default()
-    };
-    let transcript = observe(
-        &Target::get(&format!("{base}/")).unwrap(),
-        &limits,
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let transcript = observe_served(response, unhurried()).await;
     let analysis = transcript.analyze();
     assert_eq!(analysis.events, EVENTS, "every event counted");
     assert_eq!(analysis.events().count(), Analysis::EVENT_SAMPLE);
