@@ -35,6 +35,7 @@
 //! | [`EventError::Json`] | `500` |
 //! | [`PublishError::IdSet`] | `500`: the handler's mistake |
 //! | [`PublishError::Unavailable`] | `503` with `Retry-After: 1` |
+//! | [`PublishError::KeyReused`] | `422`: an idempotency key sent again with another event |
 //! | [`InvalidOrigin`] | `500`: a configuration mistake |
 //!
 //! A `4xx` makes browsers' `EventSource` stop reconnecting for good; send these from
@@ -86,6 +87,7 @@ impl IntoResponse for PublishError {
     fn into_response(self) -> Response {
         match self {
             Self::IdSet => json_error(StatusCode::INTERNAL_SERVER_ERROR, &self),
+            Self::KeyReused => json_error(StatusCode::UNPROCESSABLE_ENTITY, &self),
             Self::Unavailable(_) => {
                 let mut response = json_error(StatusCode::SERVICE_UNAVAILABLE, &self);
                 response

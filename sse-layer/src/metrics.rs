@@ -23,7 +23,7 @@
 //! | [`HUB_PUBLISHED`] | counter | | events published to a hub |
 //! | [`HUB_SUBSCRIBERS`] | gauge | | hub subscriptions open now |
 //! | [`HUB_DROPPED_EVENTS`] | counter | [`REASON`] | `drop_oldest`, `coalesced`, `disconnected` (one per cut-off subscriber) |
-//! | [`REPLAY`] | counter | [`OUTCOME`] | resumes: `hit`, or a reset for `expired` / `unknown` |
+//! | [`REPLAY`] | counter | [`OUTCOME`] | resumes: `hit`, or a reset for `expired` / `unknown` / `lost` (at a stream's start or in it) |
 //! | [`HUB_QUEUE_DEPTH`] | histogram | | events waiting for a subscriber, seen at each write |
 
 /// Counter: event streams started.
@@ -48,8 +48,9 @@ pub const HUB_SUBSCRIBERS: &str = "sse_hub_subscribers";
 /// Counter, labelled [`REASON`]: events a subscriber did not get: `drop_oldest`,
 /// `coalesced`, or `disconnected` (one per subscriber cut off for being slow).
 pub const HUB_DROPPED_EVENTS: &str = "sse_hub_dropped_events_total";
-/// Counter, labelled [`OUTCOME`]: resumes: `hit`, or a reset event for `expired` or
-/// `unknown`.
+/// Counter, labelled [`OUTCOME`]: resumes: `hit`, or a reset event for `expired`,
+/// `unknown` or `lost` (`lost` also counts reset events sent inside open streams when a
+/// shared engine lost events they had delivered).
 pub const REPLAY: &str = "sse_replay_total";
 /// Histogram: events waiting for a subscriber, seen at each write.
 pub const HUB_QUEUE_DEPTH: &str = "sse_hub_queue_depth";
@@ -116,6 +117,7 @@ pub(crate) struct HubMetrics {
     pub(crate) replay_hit: Counter,
     pub(crate) replay_expired: Counter,
     pub(crate) replay_unknown: Counter,
+    pub(crate) replay_lost: Counter,
     pub(crate) queue_depth: Histogram,
     pub(crate) events_sent: Counter,
 }
@@ -133,6 +135,7 @@ impl HubMetrics {
             replay_hit: replay("hit"),
             replay_expired: replay("expired"),
             replay_unknown: replay("unknown"),
+            replay_lost: replay("lost"),
             queue_depth: histogram!(HUB_QUEUE_DEPTH),
             events_sent: events_sent(),
         }
@@ -140,11 +143,12 @@ impl HubMetrics {
 }
 
 impl HubMetrics {
-    /// Counts a resume answered with a reset.
+    /// Counts a reset event (at the start of a stream, or in it).
     pub(crate) fn count_reset(&self, reason: crate::replay::ResetReason) {
         match reason {
             crate::replay::ResetReason::Expired => self.replay_expired.increment(1),
             crate::replay::ResetReason::Unknown => self.replay_unknown.increment(1),
+            crate::replay::ResetReason::Lost => self.replay_lost.increment(1),
         }
     }
 }

@@ -93,15 +93,19 @@ async fn a_subscription_is_returned_as_it_is_and_resumes() {
         hub.subscribe(Subscribe::topic("news").resume(last))
     }
     let hub = Hub::new();
-    for text in ["a", "b", "c"] {
-        hub.publish("news", Event::new().data(text)).unwrap();
-    }
+    let ids: Vec<String> = ["a", "b", "c"]
+        .into_iter()
+        .map(|text| hub.publish("news", Event::new().data(text)).unwrap().id)
+        .collect();
     let app = Router::new()
         .route("/news", get(subscribe))
         .with_state(hub)
         .layer(SseLayer::new());
-    let text = body_text(get_path(app, "/news", Some("1")).await).await;
-    assert_eq!(text, ":\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n");
+    let text = body_text(get_path(app, "/news", Some(&ids[0])).await).await;
+    assert_eq!(
+        text,
+        format!(":\nid: {}\ndata: b\n\nid: {}\ndata: c\n\n", ids[1], ids[2])
+    );
 }
 
 #[tokio::test]

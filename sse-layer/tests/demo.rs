@@ -109,12 +109,27 @@ fn ids(transcript: &sse_conformance::Transcript) -> Vec<String> {
         .collect()
 }
 
+/// The ticks' sequence numbers (ids are `<epoch>-<seq>`).
 fn numbers(transcript: &sse_conformance::Transcript) -> Vec<u64> {
     transcript
         .analyze()
         .events()
         .filter(|(_, e)| e.event_type == "tick")
-        .map(|(_, e)| e.last_event_id.parse().unwrap())
+        .map(|(_, e)| seq_of(&e.last_event_id))
+        .collect()
+}
+
+fn seq_of(id: &str) -> u64 {
+    id.rsplit_once('-').unwrap().1.parse().unwrap()
+}
+
+/// The ticks' ids.
+fn tick_ids(transcript: &sse_conformance::Transcript) -> Vec<String> {
+    transcript
+        .analyze()
+        .events()
+        .filter(|(_, e)| e.event_type == "tick")
+        .map(|(_, e)| e.last_event_id.clone())
         .collect()
 }
 
@@ -143,7 +158,7 @@ async fn events_come_from_a_shared_ticker_and_resume_from_its_replay_log() {
     // Resume from the first one: the replay has the next ones, whatever was published since.
     target.headers.push((
         "last-event-id".parse().unwrap(),
-        first[0].to_string().parse().unwrap(),
+        tick_ids(&fresh)[0].parse().unwrap(),
     ));
     let resumed = observe(&target, &limits, &mut |_| {}).await.unwrap();
     assert_eq!(
@@ -156,11 +171,7 @@ async fn events_come_from_a_shared_ticker_and_resume_from_its_replay_log() {
     let garbage = observe(&target, &limits, &mut |_| {}).await.unwrap();
     assert_eq!(garbage.status, 200);
     let seen = ids(&garbage);
-    let reset_at: u64 = seen[0]
-        .strip_prefix("reset:")
-        .expect("a reset event first")
-        .parse()
-        .unwrap();
+    let reset_at = seq_of(seen[0].strip_prefix("reset:").expect("a reset event first"));
     assert!(reset_at >= first[2]);
     assert_eq!(
         numbers(&garbage)[0],
@@ -180,10 +191,10 @@ async fn close_after_ends_the_connection_and_stop_after_answers_204() {
     assert_eq!(first.end, sse_conformance::transcript::End::Eof);
     let got = numbers(&first);
     assert_eq!(got.len(), 3);
-    target.headers.push((
-        "last-event-id".parse().unwrap(),
-        got[2].to_string().parse().unwrap(),
-    ));
+    let last_id = tick_ids(&first)[2].clone();
+    target
+        .headers
+        .push(("last-event-id".parse().unwrap(), last_id.parse().unwrap()));
     let second = observe(&target, &quick(), &mut |_| {}).await.unwrap();
     assert_eq!(
         numbers(&second),
@@ -195,7 +206,7 @@ async fn close_after_ends_the_connection_and_stop_after_answers_204() {
         Target::get(&format!("{base}/events?interval_ms=10&stop_after={stop}")).unwrap();
     stopped.headers.push((
         "last-event-id".parse().unwrap(),
-        stop.to_string().parse().unwrap(),
+        tick_ids(&second)[2].parse().unwrap(),
     ));
     let stopped = observe(&stopped, &quick(), &mut |_| {}).await.unwrap();
     assert_eq!(

@@ -56,20 +56,33 @@ fn data(events: &[Parsed]) -> Vec<String> {
     events.iter().map(|event| event.data.clone()).collect()
 }
 
+/// The id `hub` gives (or gave) event `seq`: `<epoch>-<seq>`, the epoch read off the
+/// newest event.
+fn id_of(hub: &Hub, seq: u64) -> String {
+    let newest = hub.newest().expect("an event was published");
+    let text = std::str::from_utf8(newest.bytes()).unwrap();
+    let id = text
+        .lines()
+        .find_map(|line| line.strip_prefix("id: "))
+        .unwrap();
+    format!("{}-{seq}", id.rsplit_once('-').unwrap().0)
+}
+
+fn seq_of(id: &str) -> u64 {
+    id.rsplit_once('-').unwrap().1.parse().unwrap()
+}
+
 #[test]
 fn resume_replays_what_was_missed_then_goes_live() {
     let hub = Hub::new();
     publish_numbers(&hub, "t", 1..=5);
-    let mut resumed = hub.subscribe(Subscribe::new().last_event_id("2"));
+    let mut resumed = hub.subscribe(Subscribe::new().last_event_id(id_of(&hub, 2)));
     publish_numbers(&hub, "t", 6..=7);
     let events = read_all(&mut resumed);
     assert_eq!(data(&events), ["3", "4", "5", "6", "7"]);
-    let ids: Vec<_> = events.iter().map(|e| e.last_event_id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["3", "4", "5", "6", "7"],
-        "the id is the sequence number"
-    );
+    let ids: Vec<_> = events.iter().map(|e| e.last_event_id.clone()).collect();
+    let expected: Vec<_> = (3..=7).map(|seq| id_of(&hub, seq)).collect();
+    assert_eq!(ids, expected, "the id is <epoch>-<sequence number>");
 }
 
 #[test]
@@ -81,18 +94,23 @@ fn an_unknown_or_expired_id_gets_a_reset_event_with_the_newest_id() {
     assert_eq!(events[0].event_type, "reset");
     assert_eq!(events[0].data, r#"{"reason":"unknown"}"#);
     assert_eq!(
-        events[0].last_event_id, "",
-        "no event yet: the cursor is cleared"
+        events[0].last_event_id,
+        id_of(&hub, 0),
+        "no event yet: the cursor is the start of this log"
     );
     assert_eq!(data(&events[1..]), ["1", "2", "3", "4", "5", "6"]);
 
     // Events 4..=6 are retained: a client that has 2 lost event 3 for good.
-    let mut expired = hub.subscribe(Subscribe::new().last_event_id("2"));
+    let mut expired = hub.subscribe(Subscribe::new().last_event_id(id_of(&hub, 2)));
     publish_numbers(&hub, "t", 7..=7);
     let events = read_all(&mut expired);
     assert_eq!(events[0].event_type, "reset");
     assert_eq!(events[0].data, r#"{"reason":"expired"}"#);
-    assert_eq!(events[0].last_event_id, "6", "the cursor moves to now");
+    assert_eq!(
+        events[0].last_event_id,
+        id_of(&hub, 6),
+        "the cursor moves to now"
+    );
     assert_eq!(
         data(&events[1..]),
         ["7"],
@@ -100,12 +118,60 @@ fn an_unknown_or_expired_id_gets_a_reset_event_with_the_newest_id() {
     );
 
     // Events 5..=7 are retained now: a client that has 4 misses nothing.
-    let mut just_in_time = hub.subscribe(Subscribe::new().last_event_id("4"));
+    let mut just_in_time = hub.subscribe(Subscribe::new().last_event_id(id_of(&hub, 4)));
     assert_eq!(data(&read_all(&mut just_in_time)), ["5", "6", "7"]);
 
-    // An id from the future (another instance) is unknown too.
-    let mut future = hub.subscribe(Subscribe::new().last_event_id("99"));
-    assert_eq!(read_all(&mut future)[0].data, r#"{"reason":"unknown"}"#);
+    // An id from the future (another instance) is unknown too, and so is a bare number.
+    for id in [id_of(&hub, 99), "5".to_owned()] {
+        let mut future = hub.subscribe(Subscribe::new().last_event_id(id));
+        assert_eq!(read_all(&mut future)[0].data, r#"{"reason":"unknown"}"#);
+    }
+}
+
+#[test]
+fn after_a_restart_an_id_of_the_previous_run_gets_a_reset_not_other_events() {
+    // The previous run: the client saw events 1 to 3.
+    let before = Hub::new();
+    publish_numbers(&before, "t", 1..=3);
+    let kept_by_the_client = id_of(&before, 3);
+    drop(before);
+    // The process restarted: a new hub numbers from 1 again.
+    let after = Hub::new();
+    publish_numbers(&after, "t", 1..=6);
+    let mut resumed = after.subscribe(Subscribe::new().last_event_id(&kept_by_the_client));
+    let events = read_all(&mut resumed);
+    assert_eq!(
+        events.len(),
+        1,
+        "a reset only, not this run's 4, 5, 6: {events:?}"
+    );
+    assert_eq!(events[0].data, r#"{"reason":"unknown"}"#);
+    assert_eq!(events[0].last_event_id, id_of(&after, 6));
+    assert_ne!(kept_by_the_client, id_of(&after, 3), "a new epoch");
+}
+
+#[test]
+fn publish_once_appends_one_event_per_key_and_refuses_a_reused_key() {
+    let hub = Hub::builder().replay(MemoryLog::new(3, 1 << 20)).build();
+    let mut reader = hub.subscribe(Subscribe::new());
+    let first = hub.publish_once("k1", "t", Event::new().data("a")).unwrap();
+    let again = hub.publish_once("k1", "t", Event::new().data("a")).unwrap();
+    assert!(first.fresh && !again.fresh);
+    assert_eq!(
+        (again.seq, again.id.clone(), again.delivered),
+        (1, first.id.clone(), 0)
+    );
+    assert_eq!(data(&read_all(&mut reader)), ["a"], "delivered once");
+    for reused in [
+        hub.publish_once("k1", "t", Event::new().data("b")),
+        hub.publish_once("k1", "other", Event::new().data("a")),
+    ] {
+        assert_eq!(reused, Err(sse_layer::hub::PublishError::KeyReused));
+    }
+    // Keys are remembered as long as their event is retained (3 here).
+    publish_numbers(&hub, "t", 2..=4);
+    let later = hub.publish_once("k1", "t", Event::new().data("a")).unwrap();
+    assert!(later.fresh, "event 1 is no longer retained, nor its key");
 }
 
 #[test]
@@ -124,9 +190,9 @@ fn the_reset_event_is_configurable() {
         (
             events[0].event_type.as_ref(),
             events[0].data.as_str(),
-            events[0].last_event_id.as_str()
+            events[0].last_event_id.clone()
         ),
-        ("resync", "unknown", "1")
+        ("resync", "unknown", id_of(&hub, 1))
     );
 }
 
@@ -165,7 +231,7 @@ fn topics_and_filters_choose_what_a_subscriber_gets_live_and_in_replay() {
     let mut resumed = hub.subscribe(
         Subscribe::topic("news")
             .filter(|record| record.key().is_none())
-            .last_event_id("1"),
+            .last_event_id(id_of(&hub, 1)),
     );
     assert_eq!(
         read_all(&mut resumed).len(),
@@ -175,7 +241,7 @@ fn topics_and_filters_choose_what_a_subscriber_gets_live_and_in_replay() {
     let mut resumed = hub.subscribe(
         Subscribe::topic("sport")
             .and_topic("weather")
-            .last_event_id("1"),
+            .last_event_id(id_of(&hub, 1)),
     );
     assert_eq!(data(&read_all(&mut resumed)), ["s1", "w1"]);
 }
@@ -256,7 +322,7 @@ fn overflow_disconnect_sends_what_is_queued_then_ends_as_slow() {
     assert!(ended && subscription.is_end_stream());
     assert_eq!(reason.get(), Some(DisconnectReason::Slow));
     // The client comes back with its last id and catches up from the log.
-    let mut resumed = hub.subscribe(Subscribe::new().last_event_id("4"));
+    let mut resumed = hub.subscribe(Subscribe::new().last_event_id(id_of(&hub, 4)));
     assert_eq!(data(&read_all(&mut resumed)), ["5", "6"]);
 }
 
@@ -278,19 +344,21 @@ fn overflow_by_bytes_counts_encoded_bytes() {
     let hub = Hub::builder()
         .queue_limits(QueueLimits {
             events: 1000,
-            bytes: 100,
+            bytes: 130,
         })
         .overflow(Overflow::DropOldest)
         .build();
     let mut subscription = hub.subscribe(Subscribe::new());
     for _ in 0..10 {
-        // `id: N\ndata: ` + 30 bytes + `\n\n`: 44 bytes or so each.
+        // `id: <12-character epoch>-N\ndata: ` + 30 bytes + `\n\n`: 57 bytes (58 for
+        // event 10).
         hub.publish("t", Event::new().data("x".repeat(30))).unwrap();
     }
+    assert_eq!(hub.newest().unwrap().bytes().len(), 58);
     assert_eq!(
         subscription.queued(),
         2,
-        "two fit in 100 bytes, three do not"
+        "two fit in 130 bytes, three do not"
     );
     assert_eq!(read_all(&mut subscription).len(), 2);
 }
@@ -317,10 +385,7 @@ fn overflow_coalesce_by_key_keeps_the_latest_value_in_id_order() {
     assert_eq!(subscription.queued(), 4);
     let events = read_all(&mut subscription);
     assert_eq!(data(&events), ["b 10%", "d 10%", "c 90%", "a 100%"]);
-    let ids: Vec<u64> = events
-        .iter()
-        .map(|e| e.last_event_id.parse().unwrap())
-        .collect();
+    let ids: Vec<u64> = events.iter().map(|e| seq_of(&e.last_event_id)).collect();
     assert!(
         ids.windows(2).all(|pair| pair[0] < pair[1]),
         "ids stay in order: {ids:?}"
@@ -471,7 +536,7 @@ proptest! {
             .map(|(index, _)| (index + 1).to_string())
             .collect();
         prop_assert_eq!(data(&read_all(&mut live)), expected.clone());
-        let mut replayed = hub.subscribe(options(Subscribe::topic(name(topics[0]))).last_event_id("1"));
+        let mut replayed = hub.subscribe(options(Subscribe::topic(name(topics[0]))).last_event_id(id_of(&hub, 1)));
         prop_assert_eq!(data(&read_all(&mut replayed)), expected);
     }
 }

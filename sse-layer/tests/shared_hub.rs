@@ -1,161 +1,25 @@
 //! `SharedHub` on a real Redis (a private `redis-server` per test): delivery across
 //! instances, one order, topics and filters, overflow per subscriber, resume on any
-//! instance, the reset signals (trimmed → `expired`, flushed → `unknown`), Redis stopped
-//! and restarted with and without its data, and a property test of resume across
-//! instances.
+//! instance, the reset signals (trimmed → `expired`, never issued → `unknown`, flushed →
+//! `lost`), Redis stopped and restarted with and without its data, and a property test of
+//! resume across instances. The faults of `engine_faults.rs` go further.
 
 #![cfg(feature = "redis")]
 
 #[path = "support/redis_server.rs"]
 mod redis_server;
+#[path = "support/shared_hubs.rs"]
+mod shared_hubs;
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::BodyExt;
 use proptest::prelude::*;
 use redis_server::{redis_url, unique_name, RedisServer};
-use sse_conformance::parser::{Event as Parsed, Item, Parser};
-use sse_layer::hub::{Overflow, PublishError, QueueLimits, SharedHub, Subscribe, Subscription};
+use shared_hubs::*;
+use sse_conformance::parser::Event as Parsed;
+use sse_layer::hub::{Overflow, PublishError, QueueLimits, SharedHub, Subscribe};
 use sse_layer::replay::RedisLog;
 use sse_layer::Event;
-
-/// How long a test waits for an event that should come.
-const PATIENCE: Duration = Duration::from_secs(10);
-
-fn hub(url: &str, name: &str) -> SharedHub {
-    hub_with(url, name, |builder| builder)
-}
-
-fn hub_with(
-    url: &str,
-    name: &str,
-    configure: impl FnOnce(sse_layer::hub::SharedHubBuilder) -> sse_layer::hub::SharedHubBuilder,
-) -> SharedHub {
-    let log = RedisLog::builder(url)
-        .name(name)
-        .max_events(1000)
-        .build()
-        .unwrap();
-    configure(SharedHub::builder().follow_wait(Duration::from_millis(200))).start(log)
-}
-
-/// A subscription read as a client would: parsed events, the last id.
-struct Reader {
-    subscription: Subscription,
-    parser: Parser,
-    last_id: String,
-    ended: bool,
-}
-
-impl Reader {
-    fn new(subscription: Subscription) -> Self {
-        Self {
-            subscription,
-            parser: Parser::new(),
-            last_id: String::new(),
-            ended: false,
-        }
-    }
-
-    /// The next frame within `wait`, parsed; empty when none came or the stream ended.
-    async fn next_frame(&mut self, wait: Duration) -> Vec<Parsed> {
-        if self.ended {
-            return Vec::new();
-        }
-        let frame = match tokio::time::timeout(wait, self.subscription.frame()).await {
-            Err(_) => return Vec::new(),
-            Ok(None) => {
-                self.ended = true;
-                return Vec::new();
-            }
-            Ok(Some(frame)) => frame.unwrap().into_data().unwrap(),
-        };
-        self.parse(&frame)
-    }
-
-    fn parse(&mut self, bytes: &Bytes) -> Vec<Parsed> {
-        let mut events = Vec::new();
-        for item in self.parser.feed_to_vec(bytes).unwrap() {
-            if let Item::Event(event) = item {
-                self.last_id.clone_from(&event.last_event_id);
-                events.push(event);
-            }
-        }
-        events
-    }
-
-    /// Reads until `count` events came (or `PATIENCE` passed).
-    async fn take(&mut self, count: usize) -> Vec<Parsed> {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        let mut events = Vec::new();
-        while events.len() < count && !self.ended {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            events.extend(self.next_frame(left).await);
-        }
-        events
-    }
-
-    /// Whatever arrives within `wait`.
-    async fn quiet(&mut self, wait: Duration) -> Vec<Parsed> {
-        let deadline = tokio::time::Instant::now() + wait;
-        let mut events = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() || self.ended {
-                return events;
-            }
-            events.extend(self.next_frame(left).await);
-        }
-    }
-}
-
-fn data(events: &[Parsed]) -> Vec<String> {
-    events.iter().map(|event| event.data.clone()).collect()
-}
-
-fn seq(id: &str) -> u64 {
-    id.rsplit_once('-').unwrap().1.parse().unwrap()
-}
-
-async fn publish(hub: &SharedHub, topic: &str, text: &str) -> String {
-    hub.publish(topic, Event::new().data(text.to_owned()))
-        .await
-        .unwrap()
-        .id
-}
-
-/// Publishes `text`, again and again while Redis refuses (it is coming back, or the
-/// connection was just killed), for up to `PATIENCE`.
-async fn publish_until_accepted(hub: &SharedHub, text: &str) -> sse_layer::hub::SharedPublished {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        match hub.publish("t", Event::new().data(text.to_owned())).await {
-            Ok(done) => return done,
-            Err(error) => {
-                assert!(std::time::Instant::now() < deadline, "{error}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
-}
-
-/// Waits until `hub`'s follower has delivered up to `id` (so a subscription made now
-/// takes live events after it).
-async fn caught_up(hub: &SharedHub, id: &str) {
-    let want = seq(id);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while hub.newest().map_or(0, |record| record.seq()) < want {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the follower never reached {id}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
 
 #[tokio::test]
 async fn an_event_published_anywhere_reaches_every_instance_in_one_order() {
@@ -325,7 +189,7 @@ async fn a_resume_that_races_live_events_has_no_gap_and_no_duplicate() {
 }
 
 #[tokio::test]
-async fn trimmed_past_the_client_is_expired_and_a_flush_is_unknown() {
+async fn trimmed_past_the_client_is_expired_and_after_a_flush_old_ids_are_lost() {
     let server = RedisServer::start();
     let url = server.url();
     let name = unique_name("reset");
@@ -361,19 +225,45 @@ async fn trimmed_past_the_client_is_expired_and_a_flush_is_unknown() {
     assert_eq!(unknown.take(1).await[0].data, r#"{"reason":"unknown"}"#);
 
     // FLUSHALL: the counter would start again at 1, but the epoch changes, so the old id
-    // is unknown however its number compares. Local streams end so clients learn it.
-    let mut live = Reader::new(a.subscribe(Subscribe::new()));
+    // can never resume into new events, however its number compares. A stream that had
+    // events gets a `lost` reset in place (its id: the start of the new history), then
+    // the new events; a stream that had none just gets the new events. None ends.
+    let mut fresh = Reader::new(a.subscribe(Subscribe::new()));
+    let mut had = Reader::new(a.subscribe(Subscribe::new()));
+    publish(&a, "t", "21").await;
+    assert_eq!(data(&had.take(1).await), ["21"]);
     assert_eq!(server.cli(&["FLUSHALL"]).as_deref(), Some("OK"));
-    live.quiet(Duration::from_millis(800)).await;
-    assert!(live.ended, "a stream whose history was lost ends");
-    for n in 1..=20 {
-        publish(&a, "t", &format!("new{n}")).await;
+    // (Redis retains 5 here: 3 new events all stay.)
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(publish_until_accepted(&a, &format!("new{n}")).await.id);
     }
+    let new_epoch = ids[0].rsplit_once('-').unwrap().0.to_owned();
+    assert_ne!(new_epoch, newest.rsplit_once('-').unwrap().0);
+    let news: Vec<String> = (1..=3).map(|n| format!("new{n}")).collect();
+    // It had not read 21 yet: that event no longer exists, so it is dropped from its
+    // queue, and since the stream had given out nothing that was lost, no reset.
+    let got = fresh.take(3).await;
+    assert_eq!(
+        data(&got),
+        news,
+        "the fresh stream: every new event, nothing else"
+    );
+    let got = had.take(4).await;
+    assert_eq!(got[0].event_type, "reset");
+    assert_eq!(got[0].data, r#"{"reason":"lost"}"#);
+    assert_eq!(got[0].last_event_id, format!("{new_epoch}-0"));
+    assert_eq!(data(&got[1..]), news);
+    assert!(!fresh.ended && !had.ended, "no stream ends");
+    // Old ids, on the instance that saw the flush and on a new one: `lost`, then the
+    // events the new history holds (none of them is skipped by the reset's cursor).
     let b = hub(&url, &name);
     for instance in [&a, &b] {
         let mut old = Reader::new(instance.subscribe(Subscribe::new().last_event_id(&early)));
-        let reset = old.take(1).await;
-        assert_eq!(reset[0].data, r#"{"reason":"unknown"}"#, "{instance:?}");
+        let got = old.take(4).await;
+        assert_eq!(got[0].data, r#"{"reason":"lost"}"#, "{instance:?}");
+        assert_eq!(got[0].last_event_id, format!("{new_epoch}-0"));
+        assert_eq!(data(&got[1..]), news);
     }
 }
 
@@ -406,7 +296,9 @@ async fn redis_down_then_back_with_its_data_loses_nothing_and_repeats_nothing() 
     assert!(reader.quiet(Duration::from_millis(500)).await.is_empty());
     assert!(!reader.ended, "streams stay open while Redis is away");
     server.restart();
-    // Back with its data: the same epoch, numbering goes on, nothing repeated.
+    // Back with its data: numbering goes on (under a new epoch: a restarted server may
+    // have lost writes, so the log fences, which costs a stream that lost nothing
+    // nothing), nothing repeated.
     let mut published = Vec::new();
     for n in 6..=8 {
         published.push(publish_until_accepted(&a, &n.to_string()).await.id);
@@ -418,7 +310,7 @@ async fn redis_down_then_back_with_its_data_loses_nothing_and_repeats_nothing() 
 }
 
 #[tokio::test]
-async fn redis_back_without_its_data_ends_streams_and_old_ids_are_unknown() {
+async fn redis_back_without_its_data_resets_the_streams_that_lost_events() {
     let mut server = RedisServer::start();
     let url = server.url();
     let name = unique_name("amnesia");
@@ -435,17 +327,20 @@ async fn redis_back_without_its_data_ends_streams_and_old_ids_are_unknown() {
     // Numbering restarts at 1 in Redis, with a new epoch.
     let fresh = publish_until_accepted(&a, "after").await;
     assert_eq!(fresh.seq, 1);
-    assert_ne!(
-        fresh.id.rsplit_once('-').unwrap().0,
-        last.rsplit_once('-').unwrap().0
-    );
-    reader.quiet(Duration::from_secs(2)).await;
-    assert!(reader.ended, "the stream that lost its history ends");
-    caught_up(&a, &fresh.id).await;
+    let new_epoch = fresh.id.rsplit_once('-').unwrap().0.to_owned();
+    assert_ne!(new_epoch, last.rsplit_once('-').unwrap().0);
+    // The open stream had events 1 to 5, now lost: a reset in the stream, then the new
+    // event; it does not end.
+    let got = reader.take(2).await;
+    assert_eq!(got[0].data, r#"{"reason":"lost"}"#);
+    assert_eq!(got[0].last_event_id, format!("{new_epoch}-0"));
+    assert_eq!(data(&got[1..]), ["after"]);
+    assert!(!reader.ended);
     let mut old = Reader::new(a.subscribe(Subscribe::new().last_event_id(&last)));
-    let reset = old.take(1).await;
-    assert_eq!(reset[0].data, r#"{"reason":"unknown"}"#);
-    assert_eq!(reset[0].last_event_id, fresh.id);
+    let got = old.take(2).await;
+    assert_eq!(got[0].data, r#"{"reason":"lost"}"#);
+    assert_eq!(got[0].last_event_id, format!("{new_epoch}-0"));
+    assert_eq!(got[1].last_event_id, fresh.id);
 }
 
 #[tokio::test]

@@ -95,7 +95,10 @@ fn resume(context: &Context<'_>) -> Outcome {
 }
 
 /// With `--resume-via`, the reconnect went to another URL (another instance, or the
-/// balancer): a verdict that is not a pass says which one answered.
+/// balancer): a verdict that is not a pass says which one answered. A stream that went on
+/// there, but not after the id, is a failure rather than a warning: that URL was named to
+/// continue it, and a client sent there skips events (an instance that does not share
+/// the first one's log answers with its own events, or with a reset).
 fn name_the_other_instance(
     mut outcome: Outcome,
     context: &Context<'_>,
@@ -107,6 +110,9 @@ fn name_the_other_instance(
             "{} (the reconnect went to {via}, which did not continue the stream)",
             outcome.message
         );
+        if outcome.status == Status::Warn && answer.analyze().events().next().is_some() {
+            outcome.status = Status::Fail;
+        }
     }
     outcome
 }

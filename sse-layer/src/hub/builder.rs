@@ -7,14 +7,17 @@ use std::sync::{Arc, Mutex};
 
 use super::hub::Hub;
 use super::queue::{Overflow, QueueLimits};
-use super::state::{ResetEventFn, Shared, State};
+use super::state::{Log, OnceKeys, ResetEventFn, Shared, State};
 use crate::event::Event;
 use crate::metrics::HubMetrics;
+use crate::replay::window::Window;
 use crate::replay::{MemoryLog, ReplayLog, ResetReason};
 
 /// Configures a [`Hub`]; see [`Hub::builder`].
 pub struct HubBuilder {
     log: Option<Box<dyn ReplayLog>>,
+    /// A shared hub's window, in place of a log of its own.
+    window: Option<Window>,
     limits: QueueLimits,
     overflow: Overflow,
     reset_event: Arc<ResetEventFn>,
@@ -24,6 +27,7 @@ impl Default for HubBuilder {
     fn default() -> Self {
         Self {
             log: None,
+            window: None,
             limits: QueueLimits::default(),
             overflow: Overflow::default(),
             reset_event: Arc::new(default_reset_event),
@@ -35,6 +39,7 @@ fn default_reset_event(reason: ResetReason) -> Event {
     let data = match reason {
         ResetReason::Expired => r#"{"reason":"expired"}"#,
         ResetReason::Unknown => r#"{"reason":"unknown"}"#,
+        ResetReason::Lost => r#"{"reason":"lost"}"#,
     };
     Event::new().event(crate::event_name!("reset")).data(data)
 }
@@ -62,6 +67,12 @@ impl HubBuilder {
         self
     }
 
+    /// A hub over a shared log: the window of it the follower keeps.
+    pub(crate) fn window(mut self, window: Window) -> Self {
+        self.window = Some(window);
+        self
+    }
+
     /// Each subscriber's bounds (default: 512 events, 512 KiB).
     ///
     /// ```
@@ -86,9 +97,11 @@ impl HubBuilder {
         self
     }
 
-    /// The event that starts a stream whose `Last-Event-ID` cannot be resumed from
-    /// (default: `event: reset` with `data: {"reason":"expired"}` or
-    /// `{"reason":"unknown"}`). The hub sets its id to the newest event's, replacing any.
+    /// The event that starts a stream whose `Last-Event-ID` cannot be resumed from, or
+    /// that a stream gets when a shared engine lost events it had delivered (default:
+    /// `event: reset` with `data: {"reason":"expired"}`, `{"reason":"unknown"}` or
+    /// `{"reason":"lost"}`). The hub sets its id, replacing any: the newest event's, or
+    /// for `lost` the last one that survived.
     ///
     /// ```
     /// use sse_layer::hub::Hub;
@@ -113,9 +126,15 @@ impl HubBuilder {
                 live: AtomicUsize::new(0),
                 gone: AtomicUsize::new(0),
                 state: Mutex::new(State {
-                    log: self.log.unwrap_or_else(|| Box::new(MemoryLog::default())),
+                    log: match self.window {
+                        Some(window) => Log::Window(window),
+                        None => {
+                            Log::Local(self.log.unwrap_or_else(|| Box::new(MemoryLog::default())))
+                        }
+                    },
                     topics: HashMap::new(),
                     everything: Vec::new(),
+                    once: OnceKeys::default(),
                 }),
                 limits: self.limits,
                 overflow: self.overflow,

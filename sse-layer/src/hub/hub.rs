@@ -4,15 +4,15 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::Bytes;
-
 use super::queue::{Queue, QueueState};
-use super::state::{close_every, Deferred, Shared};
+use super::state::{close_every, every_queue, Log, Shared};
 use super::subscribe::Subscribe;
 use super::subscription::Subscription;
 use crate::event::Event;
 use crate::lifecycle::DisconnectReason;
-use crate::replay::{Position, Record, ReplayLog, ResetReason};
+use crate::replay::id::{log_id, LogId};
+use crate::replay::window::{Join, Window};
+use crate::replay::{Entry, Head, Known, Position, Record, ReplayLog, ResetReason};
 
 /// A broadcast hub. Cheap to clone: clones share everything.
 #[derive(Clone)]
@@ -21,13 +21,18 @@ pub struct Hub {
 }
 
 /// What [`Hub::publish`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Published {
-    /// The event's sequence number: its id on the wire, in decimal.
+    /// The event's sequence number.
     pub seq: u64,
+    /// Its id on the wire: `<epoch>-<seq>`.
+    pub id: String,
     /// How many subscribers it was queued for.
     pub delivered: usize,
+    /// False when [`publish_once`](Hub::publish_once) found its key already published;
+    /// `seq` and `id` are then that event's, and nothing was delivered.
+    pub fresh: bool,
 }
 
 /// Why an event could not be published.
@@ -38,8 +43,12 @@ pub enum PublishError {
     /// refuses to overwrite one; put your own identifier in the data.
     IdSet,
     /// The shared log behind a [`SharedHub`](super::SharedHub) could not be reached (the message says why).
-    /// The event may or may not have been appended.
+    /// The event may or may not have been appended: retry with
+    /// [`publish_once`](super::SharedHub::publish_once) and a key of your own.
     Unavailable(String),
+    /// A [`publish_once`](Hub::publish_once) key that was already used for another event
+    /// (another topic or other fields). Keys name one event each.
+    KeyReused,
 }
 
 impl fmt::Display for PublishError {
@@ -49,6 +58,9 @@ impl fmt::Display for PublishError {
                 "the event already has an id; the hub assigns ids, so publish it without one",
             ),
             Self::Unavailable(why) => write!(f, "the shared log is unavailable: {why}"),
+            Self::KeyReused => {
+                f.write_str("this idempotency key was already used for a different event")
+            }
         }
     }
 }
@@ -79,10 +91,11 @@ impl Hub {
     /// let _reader = hub.subscribe(Subscribe::topic("scores"));
     /// let published = hub.publish("scores", Event::new().data("1-0"))?;
     /// assert_eq!((published.seq, published.delivered), (1, 1));
+    /// assert!(published.id.ends_with("-1"));
     /// # Ok::<(), sse_layer::hub::PublishError>(())
     /// ```
     pub fn publish(&self, topic: &str, event: Event) -> Result<Published, PublishError> {
-        self.publish_record(topic, None, event)
+        self.publish_record(topic, None, None, event)
     }
 
     /// As [`publish`](Self::publish), with a key for [`Overflow::CoalesceByKey`](super::Overflow::CoalesceByKey) (say, the
@@ -106,13 +119,47 @@ impl Hub {
         key: &str,
         event: Event,
     ) -> Result<Published, PublishError> {
-        self.publish_record(topic, Some(key), event)
+        self.publish_record(topic, Some(key), None, event)
+    }
+
+    /// As [`publish`](Self::publish), at most once per `once` key: publishing again with
+    /// the same key and the same event appends nothing and answers the first call's `seq`
+    /// and `id` with `fresh: false`, so a retry (after a timeout, a crash between publish
+    /// and acknowledgement) never makes a duplicate. Keys are remembered as long as the
+    /// log retains their event (for logs that keep the records they are given, as
+    /// [`MemoryLog`](crate::replay::MemoryLog) does).
+    ///
+    /// # Errors
+    /// [`PublishError::IdSet`] when the event has an id of its own;
+    /// [`PublishError::KeyReused`] when the key was used for another event.
+    ///
+    /// ```
+    /// use sse_layer::hub::{Hub, PublishError};
+    /// use sse_layer::Event;
+    ///
+    /// let hub = Hub::new();
+    /// let first = hub.publish_once("order-42", "orders", Event::new().data("shipped"))?;
+    /// let retry = hub.publish_once("order-42", "orders", Event::new().data("shipped"))?;
+    /// assert!(first.fresh && !retry.fresh);
+    /// assert_eq!(first.id, retry.id);
+    /// let other = hub.publish_once("order-42", "orders", Event::new().data("lost"));
+    /// assert_eq!(other, Err(PublishError::KeyReused));
+    /// # Ok::<(), PublishError>(())
+    /// ```
+    pub fn publish_once(
+        &self,
+        once: &str,
+        topic: &str,
+        event: Event,
+    ) -> Result<Published, PublishError> {
+        self.publish_record(topic, None, Some(once), event)
     }
 
     fn publish_record(
         &self,
         topic: &str,
         key: Option<&str>,
+        once: Option<&str>,
         event: Event,
     ) -> Result<Published, PublishError> {
         if event.id_str().is_some() {
@@ -120,29 +167,58 @@ impl Hub {
         }
         let shared = &*self.shared;
         let mut state = shared.lock();
+        if let Some(earlier) = once.and_then(|once| state.once.get(once)) {
+            let id = state.log.id_of(earlier.seq);
+            let same = *earlier.topic == *topic
+                && earlier.key.as_deref() == key
+                && event
+                    .try_id(id.clone())
+                    .is_ok_and(|event| event.encode() == earlier.bytes);
+            return if same {
+                Ok(Published {
+                    seq: earlier.seq,
+                    id,
+                    delivered: 0,
+                    fresh: false,
+                })
+            } else {
+                Err(PublishError::KeyReused)
+            };
+        }
         let seq = state.log.last_seq() + 1;
+        let id = state.log.id_of(seq);
         let bytes = event
-            .try_id(state.log.id_of(seq))
+            .try_id(id.clone())
             .expect("the log's ids are valid")
             .encode();
-        let delivered = shared.append(&mut state, seq, topic, key, bytes);
-        Ok(Published { seq, delivered })
+        let (record, delivered) = shared.append(&mut state, seq, topic, key, bytes);
+        if let Some(once) = once {
+            state.once.insert(once, &record);
+        }
+        Ok(Published {
+            seq,
+            id,
+            delivered,
+            fresh: true,
+        })
     }
 
-    /// Appends an event that was numbered elsewhere (a shared log) and encoded without an
-    /// id, and delivers it. `seq` must be above the log's `last_seq`.
-    pub(crate) fn publish_numbered(
-        &self,
-        seq: u64,
-        topic: &str,
-        key: Option<&str>,
-        body: &[u8],
-    ) -> usize {
+    /// Appends an event that a shared log numbered (encoded without an id) and delivers
+    /// it. Its number must be above the window's.
+    pub(crate) fn publish_entry(&self, entry: &Entry) -> usize {
         let shared = &*self.shared;
         let mut state = shared.lock();
-        debug_assert!(seq > state.log.last_seq());
-        let bytes = crate::encode::with_id(&state.log.id_of(seq), body);
-        shared.append(&mut state, seq, topic, key, bytes)
+        debug_assert!(entry.seq > state.log.last_seq());
+        let bytes = crate::encode::with_id(&log_id(&entry.epoch, entry.seq), &entry.body);
+        shared
+            .append(
+                &mut state,
+                entry.seq,
+                &entry.topic,
+                entry.key.as_deref(),
+                bytes,
+            )
+            .1
     }
 
     /// A new subscriber: it gets, in order, a reset event or the replay its
@@ -157,29 +233,34 @@ impl Hub {
     /// use sse_layer::Event;
     ///
     /// let hub = Hub::new();
-    /// for n in 1..=3 {
+    /// let first = hub.publish("t", Event::new().data("1")).unwrap();
+    /// for n in 2..=3 {
     ///     hub.publish("t", Event::new().data(n.to_string())).unwrap();
     /// }
     /// // A client that has event 1 gets 2 and 3 first.
-    /// let subscription = hub.subscribe(Subscribe::new().last_event_id("1"));
+    /// let subscription = hub.subscribe(Subscribe::new().last_event_id(first.id));
     /// assert_eq!(subscription.queued(), 2);
     /// ```
     pub fn subscribe(&self, options: Subscribe) -> Subscription {
         self.subscribe_with(options, false).0
     }
 
-    /// As [`subscribe`](Self::subscribe), except that an id the local log cannot resume
-    /// from gets no reset: the subscription is registered for live events only and held
-    /// back until its `PendingReplay` releases it, and what the caller needs to fetch the
-    /// rest from a shared log is returned with it.
-    pub(crate) fn subscribe_deferred(
+    /// As [`subscribe`](Self::subscribe), except that an `<epoch>-<seq>` id the local log
+    /// cannot resume from gets no reset: the subscription is registered to catch up
+    /// (taking no live events yet), and the id is returned for the caller to judge
+    /// against a shared log.
+    pub(crate) fn subscribe_to_catch_up(
         &self,
         options: Subscribe,
-    ) -> (Subscription, Option<Deferred>) {
+    ) -> (Subscription, Option<(String, u64)>) {
         self.subscribe_with(options, true)
     }
 
-    fn subscribe_with(&self, options: Subscribe, defer: bool) -> (Subscription, Option<Deferred>) {
+    fn subscribe_with(
+        &self,
+        options: Subscribe,
+        defer: bool,
+    ) -> (Subscription, Option<(String, u64)>) {
         let shared = &*self.shared;
         let metrics = &shared.metrics;
         let mut state = shared.lock();
@@ -190,33 +271,27 @@ impl Hub {
                 Position::After(seq) => {
                     state.log.for_each_after(seq, &mut |record| {
                         if options.accepts(record) {
-                            queued.replay.push_back(record.clone());
+                            queued.push_replay(record.clone());
                         }
                     });
+                    queued.sent_through = seq;
                     metrics.replay_hit.increment(1);
                     None
                 }
-                _ if defer => {
-                    // Live events after `through` reach the queue from now on; the ones
-                    // up to it are the caller's to find.
-                    deferred = Some(Deferred {
-                        through: state.log.last_seq(),
-                        epoch: state.log.epoch().map(str::to_owned),
-                    });
-                    queued.pending = true;
-                    None
-                }
-                Position::Expired => {
-                    metrics.replay_expired.increment(1);
-                    Some(ResetReason::Expired)
-                }
-                Position::Unknown => {
-                    metrics.replay_unknown.increment(1);
-                    Some(ResetReason::Unknown)
-                }
+                position => match LogId::parse(id) {
+                    Some(client) if defer => {
+                        deferred = Some((client.epoch.to_owned(), client.seq));
+                        queued.catching_up = true;
+                        queued.sent_through = client.seq;
+                        None
+                    }
+                    _ if position == Position::Expired => Some(ResetReason::Expired),
+                    _ => Some(ResetReason::Unknown),
+                },
             };
             if let Some(reason) = reset {
-                queued.first = Some(shared.reset_bytes(state.log.cursor(), reason));
+                let now = state.log.last_seq();
+                queued.push_replay(shared.reset_record(reason, state.log.cursor(), now));
             }
         }
         let queue = Arc::new(Queue::new(shared.limits, shared.overflow, queued));
@@ -227,15 +302,96 @@ impl Hub {
         (Subscription::new(queue, self.shared.clone()), deferred)
     }
 
-    /// Replaces the log (a shared log's window moving to a new epoch) and, with
-    /// `end_streams` (the shared log lost events), ends every stream once what it has
-    /// queued is sent, so that its client reconnects and learns where it stands.
-    pub(crate) fn replace_log(&self, log: Box<dyn ReplayLog>, end_streams: bool) {
-        let mut state = self.shared.lock();
-        state.log = log;
-        if end_streams {
-            close_every(&state, DisconnectReason::Error);
+    /// A shared hub's follower read its engine for the first time: the window it keeps
+    /// from now on.
+    pub(crate) fn install_window(&self, window: Window) {
+        self.shared.lock().log = Log::Window(window);
+    }
+
+    /// What this hub's window has seen: the engine fences if it holds less.
+    pub(crate) fn known(&self) -> Known {
+        let state = self.shared.lock();
+        match state.log.window_ref() {
+            Some(window) if window.is_synced() => Known {
+                epoch: window.head().epoch.clone(),
+                top: window.last_seq(),
+            },
+            _ => Known::default(),
         }
+    }
+
+    /// The engine's head moved on without taking anything the window delivered.
+    pub(crate) fn set_head(&self, head: Head) {
+        if let Some(window) = self.shared.lock().log.window() {
+            window.set_head(head);
+        }
+    }
+
+    /// The engine lost what came after `through` (its history is now `head`): the window
+    /// forgets it, live streams drop what they had queued of it, and each client that was
+    /// given some gets a `lost` reset (id: `through`'s) before the events that follow.
+    /// Returns how many got one.
+    pub(crate) fn rewind(&self, through: u64, head: Head) -> usize {
+        let mut state = self.shared.lock();
+        let reset = self
+            .shared
+            .reset_record(ResetReason::Lost, head.id_of(through), through);
+        if let Some(window) = state.log.window() {
+            window.rewind(through, head);
+        }
+        every_queue(&state)
+            .filter(|queue| !queue.lock().catching_up && queue.rewind(through, &reset))
+            .count()
+    }
+
+    /// Events up to `through` can no longer be read (trimmed before the follower read
+    /// them): live streams that had not got them get an `expired` reset.
+    pub(crate) fn skip_gap(&self, through: u64) -> usize {
+        let mut state = self.shared.lock();
+        let Some(window) = state.log.window() else {
+            return 0;
+        };
+        window.restart_after(through);
+        let cursor = window.id_of(through);
+        let reset = self
+            .shared
+            .reset_record(ResetReason::Expired, cursor, through);
+        every_queue(&state)
+            .filter(|queue| queue.skip_gap(through, &reset))
+            .count()
+    }
+
+    /// A subscription that read a shared log up to `position` (of the history whose epoch
+    /// is `epoch`) goes live here if the window allows (see [`Join`]).
+    pub(crate) fn join(
+        &self,
+        queue: &Queue,
+        epoch: &str,
+        position: u64,
+        options: &Subscribe,
+    ) -> Join {
+        let state = self.shared.lock();
+        let Some(window) = state.log.window_ref() else {
+            return Join::Stale;
+        };
+        let join = window.join(epoch, position);
+        let mut queued = queue.lock();
+        match join {
+            Join::Replay => {
+                window.for_each_after(position, &mut |record| {
+                    if options.accepts(record) {
+                        queued.push_replay(record.clone());
+                    }
+                });
+                queued.catching_up = false;
+            }
+            Join::Ahead => {
+                queued.skip_through = position;
+                queued.catching_up = false;
+            }
+            Join::Behind | Join::Stale => {}
+        }
+        join
     }
 
     /// Ends every stream once what it has queued is sent.
@@ -243,10 +399,14 @@ impl Hub {
         close_every(&self.shared.lock(), reason);
     }
 
-    /// The reset event for `reason` with `cursor` as its id, encoded; counted.
-    pub(crate) fn reset_event(&self, reason: ResetReason, cursor: String) -> Bytes {
-        self.shared.metrics.count_reset(reason);
-        self.shared.reset_bytes(cursor, reason)
+    /// The reset event for `reason` at position `seq` (whose id is `cursor`); counted.
+    pub(crate) fn reset_record(
+        &self,
+        reason: ResetReason,
+        cursor: String,
+        seq: u64,
+    ) -> Arc<Record> {
+        self.shared.reset_record(reason, cursor, seq)
     }
 
     /// Counts a resume answered with a replay (from elsewhere than the local log).
@@ -272,9 +432,7 @@ impl Hub {
             .filter(|subscriber| !subscriber.queue.is_closed())
             .count()
     }
-}
 
-impl Hub {
     /// How many subscribers the hub delivers to now: subscriptions cut off for being slow
     /// no longer count, and one with several topics counts once per topic.
     ///
@@ -288,10 +446,8 @@ impl Hub {
     /// ```
     pub fn subscribers(&self) -> usize {
         let state = self.shared.lock();
-        std::iter::once(&state.everything)
-            .chain(state.topics.values())
-            .flatten()
-            .filter(|subscriber| !subscriber.queue.is_closed())
+        every_queue(&state)
+            .filter(|queue| !queue.is_closed())
             .count()
     }
 
@@ -305,8 +461,6 @@ impl Hub {
     }
 }
 
-/// Queues `record` for every subscriber in `subscribers` that accepts it; drops the ones
-/// that were cut off. Returns how many got it.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,21 +26,25 @@
 //!
 //! Where things are: publishing and subscribing in `hub.rs` ([`Hub`]); how a hub is made
 //! in `builder.rs` ([`HubBuilder`]); what its clones share (the lock, the subscriber
-//! lists, delivery, sweeping) in `state.rs`, below the rest; a subscriber's options in
-//! [`Subscribe`]; the queue and its [`Overflow`] policies in `queue.rs`; the stream a
-//! subscriber reads in [`Subscription`]; several instances in [`SharedHub`]
-//! (`shared.rs`, with `follower.rs` and `fetch.rs`); the log in [`replay`](crate::replay).
+//! lists, delivery, sweeping, idempotency keys) in `state.rs`, below the rest; a
+//! subscriber's options in [`Subscribe`]; the queue, its [`Overflow`] policies and the
+//! in-stream reset in `queue.rs`; the stream a subscriber reads in [`Subscription`];
+//! several instances in [`SharedHub`] (`shared.rs`), with its `writer.rs`, its
+//! `follower.rs`, and for resumes the window cannot answer `catch_up.rs` over the shared
+//! `pages.rs`; the log in [`replay`](crate::replay).
 
 mod builder;
-mod fetch;
+mod catch_up;
 mod follower;
 #[allow(clippy::module_inception)]
 mod hub;
+mod pages;
 mod queue;
 mod shared;
 mod state;
 mod subscribe;
 mod subscription;
+mod writer;
 
 pub use builder::HubBuilder;
 pub use hub::{Hub, PublishError, Published};

@@ -6,8 +6,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
-use bytes::Bytes;
-
 use crate::lifecycle::DisconnectReason;
 use crate::replay::Record;
 
@@ -69,6 +67,9 @@ impl Default for QueueLimits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pushed {
     Queued,
+    /// Not queued: the subscriber still reads its replay from a shared log, and takes live
+    /// events only once it has caught up.
+    NotYet,
     /// Queued, after dropping this many older events.
     Dropped(usize),
     /// Queued in place of a queued event with the same key.
@@ -89,16 +90,20 @@ pub(crate) struct Queue {
 
 #[derive(Default)]
 pub(crate) struct QueueState {
-    /// Sent before anything else: the reset event, when resume was impossible.
-    pub(crate) first: Option<Bytes>,
-    /// The replay, bounded by the log rather than by this queue.
+    /// The replay (and reset events), sent before the live events: bounded by the log it
+    /// comes from, or paced by the queue's limits when read from a shared log.
     pub(crate) replay: VecDeque<Arc<Record>>,
+    replay_bytes: usize,
     pub(crate) live: VecDeque<Arc<Record>>,
     live_bytes: usize,
-    /// Held back: the replay is still being fetched from a shared log.
-    pub(crate) pending: bool,
+    /// The subscriber reads its replay from a shared log: live events are not queued
+    /// until it has caught up.
+    pub(crate) catching_up: bool,
     /// Live events up to this sequence number are skipped: the client had them already.
     pub(crate) skip_through: u64,
+    /// The position of the client: the sequence number of the last event (or reset event)
+    /// handed to the stream, or the one it resumed from.
+    pub(crate) sent_through: u64,
     pub(crate) waker: Option<Waker>,
     pub(crate) closed: Option<DisconnectReason>,
 }
@@ -123,6 +128,9 @@ impl Queue {
         let mut state = self.lock();
         if state.closed.is_some() {
             return Pushed::Closed;
+        }
+        if state.catching_up {
+            return Pushed::NotYet;
         }
         let size = record.bytes.len();
         let fits = |state: &QueueState| {
@@ -164,11 +172,53 @@ impl Queue {
             state.live_bytes += size;
             state.live.push_back(record.clone());
         }
-        if let Some(waker) = state.waker.take() {
-            drop(state);
-            waker.wake();
-        }
+        wake(state);
         pushed
+    }
+
+    /// History after `through` was lost upstream: queued events after it are dropped
+    /// (never sent, they no longer exist), and a client that was already given some gets
+    /// `reset` (whose id is `through`'s) before what comes next. True when it got one.
+    pub(crate) fn rewind(&self, through: u64, reset: &Arc<Record>) -> bool {
+        let mut state = self.lock();
+        if state.closed.is_some() {
+            return false;
+        }
+        while state
+            .replay
+            .back()
+            .is_some_and(|record| record.seq > through)
+        {
+            let dropped = state.replay.pop_back().expect("checked");
+            state.replay_bytes -= dropped.bytes.len();
+        }
+        while state.live.back().is_some_and(|record| record.seq > through) {
+            let dropped = state.live.pop_back().expect("checked");
+            state.live_bytes -= dropped.bytes.len();
+        }
+        state.skip_through = state.skip_through.min(through);
+        let behind_the_client = state.sent_through > through;
+        if behind_the_client {
+            state.push_replay(reset.clone());
+        }
+        wake(state);
+        behind_the_client
+    }
+
+    /// Events after the client's position up to `through` can no longer be read (trimmed
+    /// before they were delivered): a client that had not reached `through` gets `reset`.
+    pub(crate) fn skip_gap(&self, through: u64, reset: &Arc<Record>) -> bool {
+        let mut state = self.lock();
+        if state.closed.is_some() || state.catching_up {
+            return false;
+        }
+        let missed = state.sent_through.max(state.skip_through) < through;
+        if missed {
+            state.live_bytes += reset.bytes.len();
+            state.live.push_back(reset.clone());
+        }
+        wake(state);
+        missed
     }
 
     /// Ends the stream once what is queued has been sent.
@@ -178,21 +228,52 @@ impl Queue {
             state.closed = Some(reason);
             self.closed.store(true, Ordering::Release);
         }
-        if let Some(waker) = state.waker.take() {
-            drop(state);
-            waker.wake();
-        }
+        wake(state);
     }
-}
 
-impl Queue {
     /// True once the stream is ending: nothing more will be queued.
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
+
+    /// Whether a replay read from a shared log may queue one more event: within the
+    /// queue's limits, or anything when nothing waits (a single event larger than the
+    /// limit still goes, alone).
+    pub(crate) fn has_room(&self, state: &QueueState) -> bool {
+        let events = state.replay.len() + state.live.len();
+        events == 0
+            || (events < self.limits.events
+                && state.replay_bytes + state.live_bytes < self.limits.bytes)
+    }
+}
+
+fn wake(mut state: MutexGuard<'_, QueueState>) {
+    if let Some(waker) = state.waker.take() {
+        drop(state);
+        waker.wake();
+    }
 }
 
 impl QueueState {
+    /// Queues a replayed (or reset) event after the replay so far.
+    pub(crate) fn push_replay(&mut self, record: Arc<Record>) {
+        self.replay_bytes += record.bytes.len();
+        self.replay.push_back(record);
+    }
+
+    /// The next event to send, in order (replay first), moving the client's position.
+    pub(crate) fn pop_next(&mut self) -> Option<Arc<Record>> {
+        let record = match self.replay.pop_front() {
+            Some(record) => {
+                self.replay_bytes -= record.bytes.len();
+                record
+            }
+            None => self.pop_live()?,
+        };
+        self.sent_through = record.seq;
+        Some(record)
+    }
+
     pub(crate) fn pop_live(&mut self) -> Option<Arc<Record>> {
         let record = self.live.pop_front()?;
         self.live_bytes -= record.bytes.len();
@@ -212,7 +293,7 @@ impl QueueState {
 
     /// How many events wait to be sent.
     pub(crate) fn depth(&self) -> usize {
-        usize::from(self.first.is_some()) + self.replay.len() + self.live.len()
+        self.replay.len() + self.live.len()
     }
 
     fn position_of_key(&self, key: Option<&str>) -> Option<usize> {

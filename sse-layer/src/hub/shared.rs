@@ -6,26 +6,26 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::AbortHandle;
 
 use super::builder::HubBuilder;
-use super::fetch::fetch_replay;
+use super::catch_up::{CatchUp, Source};
 use super::follower::{follow, FollowerConfig};
 use super::hub::{Hub, PublishError};
+use super::pages::Pages;
 use super::queue::{Overflow, QueueLimits};
 use super::subscribe::Subscribe;
 use super::subscription::Subscription;
+use super::writer::{write, Write};
 use crate::event::Event;
 use crate::lifecycle::DisconnectReason;
-use crate::replay::shared::is_valid_epoch;
-use crate::replay::{Append, LogError, ResetReason, SharedLog};
+use crate::replay::id::log_id;
+use crate::replay::window::Window;
+use crate::replay::{Append, Outcome, ResetReason, SharedLog};
 
 /// Events a publisher may queue for the writer before `publish` waits.
 const WRITE_QUEUE: usize = 4096;
-/// The most events the writer appends in one call to the engine.
-const WRITE_BATCH: usize = 512;
-
 /// A broadcast hub shared by every instance through a [`SharedLog`] (such as
 /// `replay::RedisLog`, feature `redis`). Cheap to clone: clones share everything.
 ///
@@ -37,14 +37,19 @@ const WRITE_BATCH: usize = 512;
 ///   the subscription takes live events from the moment it is made, the missed ones are
 ///   fetched up to that point, and the two meet without a gap or a duplicate.
 /// - **Honest about loss.** An id older than the log retains gets the `expired` reset
-///   event; an id from before the engine lost its data (another epoch) or one it never
-///   issued gets `unknown`. When the follower finds that the engine lost data, or that
-///   events were trimmed before it could read them, every local stream ends so that its
-///   client reconnects and is told.
+///   event; one it never issued gets `unknown`. When the engine lost events (it came back
+///   empty, from an older snapshot, or failed over to a replica that lagged: see
+///   [`SharedLog`] for how it fences), no id is ever given to two events, and every
+///   client that had lost events gets a `lost` reset, inside its open stream or at its
+///   next resume, whose id is the last event that survived, followed by every event
+///   after it. Streams that had none of the lost events carry on untouched.
 /// - **Engine trouble.** `publish` returns [`PublishError::Unavailable`]; open streams stay
 ///   open (the layer's heartbeats go on); the follower retries and, once the engine is
 ///   back, delivers everything it accepted meanwhile. A resume that needs the engine
 ///   waits for it, with the stream open.
+/// - **Bounded resumes.** A resume the local window cannot answer reads the shared log a
+///   page at a time as its client drains (pages are shared by resumes at the same place):
+///   a slow client resuming a long history holds at most its queue's limits.
 ///
 /// ```no_run
 /// # #[cfg(feature = "redis")]
@@ -74,11 +79,8 @@ pub struct SharedHub {
 
 struct Inner {
     hub: Hub,
-    log: Arc<dyn SharedLog>,
+    source: Arc<Source>,
     writer: mpsc::Sender<Write>,
-    /// The first window the follower made, once it has read the engine: the epoch and the
-    /// sequence number live delivery started after.
-    first_sync: watch::Receiver<Option<(Arc<str>, u64)>>,
     tasks: Vec<AbortHandle>,
 }
 
@@ -89,15 +91,6 @@ impl Drop for Inner {
         self.tasks.iter().for_each(AbortHandle::abort);
         self.hub.close_all(DisconnectReason::Shutdown);
     }
-}
-
-/// The writer's answer to one publish: the epoch, the sequence number, and whether it
-/// was appended now.
-type WriteReply = Result<(Arc<str>, u64, bool), LogError>;
-
-struct Write {
-    append: Append,
-    reply: oneshot::Sender<WriteReply>,
 }
 
 /// What [`SharedHub::publish`] did.
@@ -216,26 +209,34 @@ impl SharedHubBuilder {
     /// Outside a tokio runtime.
     pub fn start(self, log: impl SharedLog) -> SharedHub {
         let log: Arc<dyn SharedLog> = Arc::new(log);
-        let hub = self
-            .hub
-            .replay(crate::replay::window::Window::unsynced())
-            .build();
+        let hub = self.hub.window(Window::unsynced()).build();
         let (writer, writes) = mpsc::channel(WRITE_QUEUE);
-        let (synced, first_sync) = watch::channel(None);
+        let (window_epoch, window_epochs) = watch::channel(Arc::from(""));
+        let nudge = Arc::new(Notify::new());
         let follower = FollowerConfig {
             window: self.window,
             wait: self.follow_wait,
         };
         let tasks = vec![
-            tokio::spawn(write(log.clone(), writes)).abort_handle(),
-            tokio::spawn(follow(hub.clone(), log.clone(), follower, synced)).abort_handle(),
+            tokio::spawn(write(log.clone(), hub.clone(), nudge.clone(), writes)).abort_handle(),
+            tokio::spawn(follow(
+                hub.clone(),
+                log.clone(),
+                follower,
+                nudge.clone(),
+                window_epoch,
+            ))
+            .abort_handle(),
         ];
         SharedHub {
             inner: Arc::new(Inner {
                 hub,
-                log,
+                source: Arc::new(Source {
+                    pages: Pages::new(log),
+                    nudge,
+                    window_epoch: window_epochs,
+                }),
                 writer,
-                first_sync,
                 tasks,
             }),
         }
@@ -298,7 +299,8 @@ impl SharedHub {
     /// retains events.
     ///
     /// # Errors
-    /// As [`publish`](Self::publish).
+    /// As [`publish`](Self::publish); [`PublishError::KeyReused`] when the key was used
+    /// for another event.
     pub async fn publish_once(
         &self,
         once: &str,
@@ -331,49 +333,46 @@ impl SharedHub {
             .send(Write { append, reply })
             .await
             .map_err(|_| stopped())?;
-        let (epoch, seq, fresh) = answer
+        let (epoch, outcome) = answer
             .await
             .map_err(|_| stopped())?
             .map_err(|error| PublishError::Unavailable(error.to_string()))?;
-        Ok(SharedPublished {
-            id: crate::replay::window::shared_id(&epoch, seq),
-            seq,
-            fresh,
-        })
+        match outcome {
+            Outcome::Appended(seq) => Ok(SharedPublished {
+                id: log_id(&epoch, seq),
+                seq,
+                fresh: true,
+            }),
+            Outcome::Duplicate { seq, epoch } => Ok(SharedPublished {
+                id: log_id(&epoch, seq),
+                seq,
+                fresh: false,
+            }),
+            Outcome::KeyReused => Err(PublishError::KeyReused),
+        }
     }
 
     /// A new subscriber, as [`Hub::subscribe`]: the replay its `Last-Event-ID` asks for
     /// (from this instance's window, or else from the shared log) or a reset event, then
     /// every event published on any instance that its topics and filter accept.
     ///
-    /// When the replay must come from the shared log, the stream opens at once and its
-    /// events follow when the replay has been read (while the engine is unreachable, the
-    /// stream stays open and waits; if it falls behind its queue's bounds meanwhile, the
-    /// overflow policy applies as usual).
+    /// When the replay must come from the shared log, the stream opens at once and reads
+    /// it a page at a time as the client drains, then goes live (while the engine is
+    /// unreachable, the stream stays open and waits). The client's id is judged by the
+    /// log itself, so a window that is behind (a fresh instance, a fence not yet seen)
+    /// never answers for it.
     pub fn subscribe(&self, options: Subscribe) -> Subscription {
         let inner = &*self.inner;
-        let client = options
-            .last_event_id
-            .as_deref()
-            .and_then(crate::replay::window::SharedId::parse)
-            .map(|id| (id.epoch.to_owned(), id.seq));
-        let Some((epoch, after)) = client else {
-            // No id, or one this hub never writes: the local hub answers (live, or reset).
-            return inner.hub.subscribe(options);
-        };
-        let (subscription, deferred) = inner.hub.subscribe_deferred(options.clone());
-        if let Some(deferred) = deferred {
-            tokio::spawn(fetch_replay(
+        let (subscription, client) = inner.hub.subscribe_to_catch_up(options.clone());
+        match client {
+            None => subscription,
+            Some(client) => subscription.catch_up(CatchUp::new(
+                inner.source.clone(),
                 inner.hub.clone(),
-                inner.log.clone(),
-                inner.first_sync.clone(),
-                subscription.pending_replay(),
                 options,
-                (epoch, after),
-                deferred,
-            ));
+                client,
+            )),
         }
-        subscription
     }
 
     /// How many subscribers this instance delivers to (see [`Hub::subscribers`]).
@@ -410,47 +409,5 @@ impl SharedHub {
     /// ```
     pub fn newest(&self) -> Option<Arc<crate::replay::Record>> {
         self.inner.hub.newest()
-    }
-}
-
-/// The writer: appends what publishers queue, as many at once as are waiting (one round
-/// trip for a burst), and answers each.
-async fn write(log: Arc<dyn SharedLog>, mut writes: mpsc::Receiver<Write>) {
-    let mut batch = Vec::with_capacity(WRITE_BATCH);
-    let mut appends = Vec::with_capacity(WRITE_BATCH);
-    while writes.recv_many(&mut batch, WRITE_BATCH).await > 0 {
-        let replies: Vec<_> = batch
-            .drain(..)
-            .map(|write| {
-                appends.push(write.append);
-                write.reply
-            })
-            .collect();
-        match log.append(&appends).await {
-            Ok(appended) if !is_valid_epoch(&appended.epoch) || appended.epoch.is_empty() => {
-                let error = LogError::new(format!(
-                    "the engine's epoch {:?} is not letters and digits",
-                    appended.epoch
-                ));
-                replies.into_iter().for_each(|reply| {
-                    let _ = reply.send(Err(error.clone()));
-                });
-            }
-            Ok(appended) if appended.seqs.len() == replies.len() => {
-                for (reply, (seq, fresh)) in replies.into_iter().zip(appended.seqs) {
-                    let _ = reply.send(Ok((appended.epoch.clone(), seq, fresh)));
-                }
-            }
-            Ok(_) => {
-                let error = LogError::new("the engine answered a different number of events");
-                replies.into_iter().for_each(|reply| {
-                    let _ = reply.send(Err(error.clone()));
-                });
-            }
-            Err(error) => replies.into_iter().for_each(|reply| {
-                let _ = reply.send(Err(error.clone()));
-            }),
-        }
-        appends.clear();
     }
 }

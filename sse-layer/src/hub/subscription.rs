@@ -9,6 +9,7 @@ use http::{Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use metrics::Counter;
 
+use super::catch_up::{CatchUp, Filled};
 use super::queue::{Queue, QueueState};
 use super::state::Shared;
 use crate::error::BoxError;
@@ -34,15 +35,17 @@ use crate::stream::BATCH_BYTES;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let hub = Hub::new();
 /// let mut subscription = hub.subscribe(Subscribe::new());
-/// hub.publish("t", Event::new().data("a")).unwrap();
-/// hub.publish("t", Event::new().data("b")).unwrap();
+/// let a = hub.publish("t", Event::new().data("a")).unwrap();
+/// let b = hub.publish("t", Event::new().data("b")).unwrap();
 /// let frame = subscription.frame().await.unwrap().unwrap().into_data().unwrap();
-/// assert_eq!(&frame[..], b"id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
+/// assert_eq!(frame, format!("id: {}\ndata: a\n\nid: {}\ndata: b\n\n", a.id, b.id));
 /// # });
 /// ```
 pub struct Subscription {
     queue: Arc<Queue>,
     hub: Arc<Shared>,
+    /// Reading the replay from a shared log, page by page as the client drains.
+    catch_up: Option<Box<CatchUp>>,
     end: EndReason,
     done: bool,
     /// Events left before the stream ends, when limited.
@@ -57,6 +60,7 @@ impl Subscription {
         Self {
             queue,
             hub,
+            catch_up: None,
             end: EndReason::default(),
             done: false,
             remaining: None,
@@ -110,12 +114,10 @@ impl Subscription {
         self.queue.lock().depth()
     }
 
-    /// A handle that releases this subscription once its replay is known (see
-    /// `Hub::subscribe_deferred`).
-    pub(crate) fn pending_replay(&self) -> PendingReplay {
-        PendingReplay {
-            queue: self.queue.clone(),
-        }
+    /// Reads this subscription's replay from a shared log before it goes live.
+    pub(crate) fn catch_up(mut self, catch_up: CatchUp) -> Self {
+        self.catch_up = Some(Box::new(catch_up));
+        self
     }
 
     /// Ends the stream once what is queued has been sent, as if the client had been cut
@@ -158,14 +160,17 @@ impl Body for Subscription {
         if self.done {
             return Poll::Ready(None);
         }
+        let this = &mut *self;
+        if let Some(catch_up) = &mut this.catch_up {
+            // Queue more of the replay while there is room: reads happen as the client
+            // drains, so a slow client holds at most its queue's worth (and one page).
+            if let Poll::Ready(Filled::Joined) = catch_up.fill(cx, &this.queue) {
+                this.catch_up = None;
+            }
+        }
         let mut state = self.queue.lock();
-        // Nothing goes out while the replay is being fetched: live events wait behind it.
-        let depth = if state.pending {
-            0
-        } else {
-            state.drop_skipped();
-            state.depth()
-        };
+        state.drop_skipped();
+        let depth = state.depth();
         if depth == 0 {
             if let Some(reason) = state.closed {
                 drop(state);
@@ -206,15 +211,7 @@ impl Body for Subscription {
 /// Takes what waits, in order, up to about [`BATCH_BYTES`]: one event as its shared bytes,
 /// several copied into one buffer so they go out in one write.
 fn take_batch(state: &mut QueueState, max_events: u64) -> (Bytes, u64) {
-    let mut next = || -> Option<Bytes> {
-        if let Some(first) = state.first.take() {
-            return Some(first);
-        }
-        if let Some(record) = state.replay.pop_front() {
-            return Some(record.bytes.clone());
-        }
-        state.pop_live().map(|record| record.bytes.clone())
-    };
+    let mut next = || state.pop_next().map(|record| record.bytes.clone());
     let first = next().expect("the caller checked the queue is not empty");
     let mut events = 1;
     let room = first.len() < BATCH_BYTES && max_events > 1;
@@ -231,45 +228,4 @@ fn take_batch(state: &mut QueueState, max_events: u64) -> (Bytes, u64) {
         events += 1;
     }
     (buf.freeze(), events)
-}
-
-/// The other end of a subscription held back while its replay is fetched.
-pub(crate) struct PendingReplay {
-    queue: Arc<Queue>,
-}
-
-impl PendingReplay {
-    /// Releases it: `history` (the events after the client's id up to where live delivery
-    /// took over) goes first, and live events the client already had (up to
-    /// `skip_through`) are skipped.
-    pub(crate) fn install_history(
-        self,
-        history: impl IntoIterator<Item = Arc<crate::replay::Record>>,
-        skip_through: u64,
-    ) {
-        let mut state = self.queue.lock();
-        state.replay.extend(history);
-        state.skip_through = skip_through;
-        release(state);
-    }
-
-    /// Releases it with a reset event first.
-    pub(crate) fn install_reset(self, reset: Bytes) {
-        let mut state = self.queue.lock();
-        state.first = Some(reset);
-        release(state);
-    }
-
-    /// True once the stream is ending (its client left, or it was cut off).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.queue.is_closed()
-    }
-}
-
-fn release(mut state: std::sync::MutexGuard<'_, QueueState>) {
-    state.pending = false;
-    if let Some(waker) = state.waker.take() {
-        drop(state);
-        waker.wake();
-    }
 }

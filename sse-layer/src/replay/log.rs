@@ -13,10 +13,11 @@ use bytes::Bytes;
 /// use sse_layer::Event;
 ///
 /// let hub = Hub::new();
-/// hub.publish("news", Event::new().data("hello")).unwrap();
+/// let published = hub.publish("news", Event::new().data("hello")).unwrap();
 /// let newest = hub.newest().unwrap();
 /// assert_eq!((newest.seq(), newest.topic()), (1, "news"));
-/// assert_eq!(&newest.bytes()[..], b"id: 1\ndata: hello\n\n");
+/// // The id is `<epoch>-<seq>`: the epoch is this process's log's.
+/// assert_eq!(newest.bytes(), &format!("id: {}\ndata: hello\n\n", published.id));
 /// ```
 #[derive(Debug)]
 pub struct Record {
@@ -27,7 +28,8 @@ pub struct Record {
 }
 
 impl Record {
-    /// The event's place in the log's order; its id on the wire is this in decimal.
+    /// The event's place in the log's order; its id on the wire is `<epoch>-<seq>` for
+    /// the hub's own logs.
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -60,21 +62,33 @@ pub enum Position {
     Unknown,
 }
 
-/// Why a stream started with a reset event instead of a replay.
+/// Why a stream got a reset event instead of the events it asked for.
+///
+/// ```
+/// use sse_layer::replay::ResetReason;
+/// assert_eq!(ResetReason::Lost.as_str(), "lost");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ResetReason {
     /// The id was issued, but events after it are no longer retained.
     Expired,
-    /// The id was never issued by this log.
+    /// The id was never issued by this log (or by this process, for a log in memory that
+    /// restarted since).
     Unknown,
+    /// The log lost events the client had: a shared engine restarted without them, came
+    /// back from an older copy, or failed over to a replica that had not received them.
+    /// The reset's id is the last position that survived, and the events after it follow.
+    Lost,
 }
 
 impl ResetReason {
-    /// `"expired"` or `"unknown"`: the `reason` of the default reset event.
+    /// `"expired"`, `"unknown"` or `"lost"`: the `reason` of the default reset event.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Expired => "expired",
             Self::Unknown => "unknown",
+            Self::Lost => "lost",
         }
     }
 }
@@ -87,11 +101,11 @@ impl ResetReason {
 /// in front of slower storage).
 ///
 /// ```
-/// use std::sync::Arc;
 /// use sse_layer::replay::{MemoryLog, Position, ReplayLog};
 ///
 /// let log = MemoryLog::new(1000, 1 << 20);
 /// assert_eq!(log.position("7"), Position::Unknown);
+/// assert_eq!(log.position(&log.id_of(0)), Position::After(0));
 /// ```
 pub trait ReplayLog: Send + 'static {
     /// The sequence number of the newest event ever appended (0 for none). A persistent
@@ -112,62 +126,18 @@ pub trait ReplayLog: Send + 'static {
     /// The newest retained record.
     fn newest(&self) -> Option<Arc<Record>>;
 
-    /// The id written on the wire for sequence number `seq`: by default `seq` in decimal.
-    /// A log that overrides it parses the same form in [`position`](Self::position).
+    /// The id written on the wire for sequence number `seq`: by default `seq` in decimal
+    /// (the hub's own logs write `<epoch>-<seq>`). A log that overrides it parses the
+    /// same form in [`position`](Self::position).
     fn id_of(&self, seq: u64) -> String {
         seq.to_string()
     }
 
-    /// The epoch of a log that can lose what it holds (a shared engine's window): ids from
-    /// another epoch are not this log's. `None` (the default) for logs that cannot, and
-    /// for a window that has not read its engine yet.
-    fn epoch(&self) -> Option<&str> {
-        None
-    }
-
     /// The id a reset event carries, so that the client's cursor moves to "now": by
-    /// default the newest retained event's, or empty when none is retained.
+    /// default the newest retained event's, or empty when none is retained. It must be a
+    /// position [`position`](Self::position) accepts, or empty.
     fn cursor(&self) -> String {
         self.newest()
             .map_or_else(String::new, |record| self.id_of(record.seq))
-    }
-}
-
-/// Parses a decimal sequence id the way the hub writes them: digits only, no sign, no
-/// leading zero (so that one event has exactly one id).
-pub(crate) fn parse_seq(id: &str) -> Option<u64> {
-    let bytes = id.as_bytes();
-    if bytes.is_empty()
-        || bytes.len() > 20
-        || (bytes[0] == b'0')
-        || !bytes.iter().all(u8::is_ascii_digit)
-    {
-        return None;
-    }
-    id.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_seq;
-
-    #[test]
-    fn sequence_ids() {
-        assert_eq!(parse_seq("1"), Some(1));
-        assert_eq!(parse_seq("18446744073709551615"), Some(u64::MAX));
-        for bad in [
-            "",
-            "0",
-            "01",
-            "+1",
-            "-1",
-            " 1",
-            "1 ",
-            "1e3",
-            "18446744073709551616",
-            "abc",
-        ] {
-            assert_eq!(parse_seq(bad), None, "{bad:?}");
-        }
     }
 }

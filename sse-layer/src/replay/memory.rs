@@ -1,12 +1,19 @@
-//! [`MemoryLog`]: the default replay log, a ring bounded by count and by bytes.
+//! [`MemoryLog`]: the default replay log, a ring bounded by count and by bytes, with an
+//! epoch of its own.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::log::{parse_seq, Position, Record, ReplayLog};
+use super::id::{log_id, new_epoch, LogId};
+use super::log::{Position, Record, ReplayLog};
 
 /// Keeps the newest events in memory, at most `max_events` of them and at most
 /// `max_bytes` of encoded events in all; older ones are dropped first.
+///
+/// Ids are `<epoch>-<seq>`, the epoch made at random when the log is made. A process that
+/// restarts starts a new log, so an id a client kept from the previous run is `unknown`
+/// (the client gets a reset event) instead of resuming, silently, from a number that now
+/// names other events.
 ///
 /// ```
 /// use sse_layer::hub::Hub;
@@ -22,6 +29,7 @@ use super::log::{parse_seq, Position, Record, ReplayLog};
 /// ```
 #[derive(Debug)]
 pub struct MemoryLog {
+    epoch: Arc<str>,
     records: VecDeque<Arc<Record>>,
     bytes: usize,
     max_events: usize,
@@ -39,7 +47,13 @@ impl MemoryLog {
 
     /// A log that keeps at most `max_events` events and `max_bytes` bytes of them.
     pub fn new(max_events: usize, max_bytes: usize) -> Self {
+        Self::with_epoch(Arc::from(new_epoch()), max_events, max_bytes)
+    }
+
+    /// A log whose ids carry `epoch` (1 to 64 ASCII letters and digits).
+    pub(crate) fn with_epoch(epoch: Arc<str>, max_events: usize, max_bytes: usize) -> Self {
         Self {
+            epoch,
             records: VecDeque::new(),
             bytes: 0,
             max_events,
@@ -67,11 +81,40 @@ impl MemoryLog {
         self.records.is_empty()
     }
 
+    /// The epoch its ids carry.
+    ///
+    /// ```
+    /// use sse_layer::replay::{MemoryLog, ReplayLog};
+    /// let log = MemoryLog::default();
+    /// assert_eq!(log.id_of(3), format!("{}-3", log.epoch()));
+    /// ```
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
     /// Numbers continue after `seq`, which counts as retained (so resuming from it misses
     /// nothing): for a log that mirrors another one from that point on.
     pub(crate) fn start_after(&mut self, seq: u64) {
+        self.records.clear();
+        self.bytes = 0;
         self.last_seq = seq;
         self.evicted_through = seq;
+    }
+
+    /// Forgets every record after `seq` (they were lost upstream); numbering goes on from
+    /// `seq`. Records up to it stay.
+    pub(crate) fn truncate_after(&mut self, seq: u64) {
+        while self.records.back().is_some_and(|record| record.seq > seq) {
+            let dropped = self.records.pop_back().expect("checked");
+            self.bytes -= dropped.bytes.len();
+        }
+        self.last_seq = self.last_seq.min(seq);
+        self.evicted_through = self.evicted_through.min(seq);
+    }
+
+    /// Whether every record after `seq` is retained (so a replay from it misses nothing).
+    pub(crate) fn holds_after(&self, seq: u64) -> bool {
+        seq >= self.evicted_through
     }
 
     /// Where sequence number `seq` stands.
@@ -120,7 +163,10 @@ impl ReplayLog for MemoryLog {
     }
 
     fn position(&self, last_event_id: &str) -> Position {
-        parse_seq(last_event_id).map_or(Position::Unknown, |seq| self.position_of(seq))
+        match LogId::parse(last_event_id) {
+            Some(id) if id.epoch == &*self.epoch => self.position_of(id.seq),
+            _ => Position::Unknown,
+        }
     }
 
     fn for_each_after(&self, seq: u64, visit: &mut dyn FnMut(&Arc<Record>)) {
@@ -130,6 +176,16 @@ impl ReplayLog for MemoryLog {
 
     fn newest(&self) -> Option<Arc<Record>> {
         self.records.back().cloned()
+    }
+
+    fn id_of(&self, seq: u64) -> String {
+        log_id(&self.epoch, seq)
+    }
+
+    /// The newest position, retained or not: `<epoch>-<last>` (`<epoch>-0` before the
+    /// first event), which this log resumes from.
+    fn cursor(&self) -> String {
+        self.id_of(self.last_seq)
     }
 }
 
@@ -158,17 +214,44 @@ mod tests {
 
     #[test]
     fn bounded_by_count() {
-        let mut log = MemoryLog::new(3, usize::MAX);
+        let mut log = MemoryLog::with_epoch(Arc::from("ep"), 3, usize::MAX);
         (1..=5).for_each(|seq| log.append(record(seq, 10)));
         assert_eq!(after(&log, 0), [3, 4, 5]);
-        assert_eq!(log.position("1"), Position::Expired);
+        assert_eq!(log.position("ep-1"), Position::Expired);
         // Event 3 is retained, so a client that has 2 misses nothing.
-        assert_eq!(log.position("2"), Position::After(2));
+        assert_eq!(log.position("ep-2"), Position::After(2));
         assert_eq!(after(&log, 2), [3, 4, 5]);
-        assert_eq!(log.position("5"), Position::After(5));
+        assert_eq!(log.position("ep-5"), Position::After(5));
         assert_eq!(after(&log, 5), [] as [u64; 0]);
-        assert_eq!(log.position("6"), Position::Unknown);
+        assert_eq!(log.position("ep-6"), Position::Unknown);
         assert_eq!(log.position("banana"), Position::Unknown);
+        assert_eq!(log.cursor(), "ep-5");
+    }
+
+    #[test]
+    fn another_epoch_is_unknown_whatever_its_number() {
+        // A process restarted: same numbers, new epoch.
+        let mut before = MemoryLog::new(10, usize::MAX);
+        let mut after_restart = MemoryLog::new(10, usize::MAX);
+        (1..=3).for_each(|seq| before.append(record(seq, 1)));
+        (1..=6).for_each(|seq| after_restart.append(record(seq, 1)));
+        assert_ne!(before.epoch(), after_restart.epoch());
+        assert_eq!(after_restart.position(&before.id_of(3)), Position::Unknown);
+        assert_eq!(after_restart.position("3"), Position::Unknown);
+        assert_eq!(
+            after_restart.position(&after_restart.id_of(3)),
+            Position::After(3)
+        );
+    }
+
+    #[test]
+    fn truncating_keeps_what_survived() {
+        let mut log = MemoryLog::with_epoch(Arc::from("ep"), 10, usize::MAX);
+        (1..=5).for_each(|seq| log.append(record(seq, 10)));
+        log.truncate_after(3);
+        assert_eq!(after(&log, 0), [1, 2, 3]);
+        assert_eq!((log.last_seq(), log.retained_bytes()), (3, 30));
+        assert!(log.holds_after(0));
     }
 
     #[test]
@@ -180,14 +263,16 @@ mod tests {
         // One event bigger than the whole bound is not kept at all.
         log.append(record(5, 30));
         assert!(log.is_empty());
-        assert_eq!(log.position("4"), Position::Expired);
-        assert_eq!(log.position("5"), Position::After(5));
+        assert_eq!(log.position(&log.id_of(4)), Position::Expired);
+        assert_eq!(log.position(&log.id_of(5)), Position::After(5));
     }
 
     #[test]
     fn empty_log() {
         let log = MemoryLog::default();
-        assert_eq!(log.position("1"), Position::Unknown);
+        assert_eq!(log.position(&log.id_of(1)), Position::Unknown);
+        assert_eq!(log.position(&log.id_of(0)), Position::After(0));
+        assert_eq!(log.cursor(), log.id_of(0));
         assert!(log.newest().is_none());
     }
 }

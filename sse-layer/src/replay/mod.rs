@@ -3,24 +3,31 @@
 //! A [`Hub`](crate::hub::Hub) keeps every published event in a [`ReplayLog`]. A client
 //! that comes back with `Last-Event-ID` gets every retained event after that id, then the
 //! live events, with no gap and no duplicate between the two. The log owns the order:
-//! each event gets a sequence number, and its id on the wire is that number in decimal.
-//! Clients treat ids as opaque strings; only the log reads them.
+//! each event gets a sequence number, and its id on the wire is `<epoch>-<seq>`. Clients
+//! treat ids as opaque strings; only the log reads them.
 //!
-//! When the id cannot be resumed from (older than what is retained, or never issued by
-//! this log), the stream starts with a **reset event** instead of silently skipping: by
-//! default `event: reset`, `data: {"reason":"expired"}` or `{"reason":"unknown"}`, with
-//! the id of the newest retained event (or an empty id when there is none), so the
-//! client's cursor moves to "now". Clients should reload their state when they see it.
-//! The status is still `200`: a non-200 would make a browser stop reconnecting for good.
-
+//! The **epoch** names one history. The in-memory log makes one when it is made, so after
+//! a restart an id from the previous run is not mistaken for one of this run; a shared
+//! engine fences with a new epoch whenever it may have lost writes (see [`SharedLog`]).
 //!
-//! Where things are: the seam, [`ReplayLog`] and its types, in `log.rs`; the in-memory
-//! log in `memory.rs`; for several instances, the [`SharedLog`] seam (an engine that
-//! instances share) in `shared.rs`, the Redis engine in `redis.rs`, and each instance's
-//! window of recent events over a shared log in `window.rs`. A second engine is one more
-//! file beside `redis.rs` implementing [`SharedLog`]; the hub's delivery code does not
-//! change.
+//! When the id cannot be resumed from, the stream gets a **reset event** instead of a
+//! silent skip: by default `event: reset` with `data: {"reason":"expired"}` (older than
+//! what is retained), `{"reason":"unknown"}` (never issued by this log) or
+//! `{"reason":"lost"}` (the engine lost events the client had), with an id that moves the
+//! client's cursor: to now, or for `lost` to the last position that survived, whose
+//! events follow. Clients should reload their state when they see it. The status is still
+//! `200`: a non-200 would make a browser stop reconnecting for good.
+//!
+//! Where things are: the seam, [`ReplayLog`] and its types, in `log.rs`; ids and epochs in
+//! `id.rs`; the in-memory log in `memory.rs`; for several instances, the [`SharedLog`]
+//! seam (an engine that instances share) in `shared.rs`, where such a log stands
+//! ([`Head`]) in `lineage.rs`, the Redis engine in `redis/`, and each instance's window of
+//! recent events over a shared log in `window.rs`. **A second engine** (NATS JetStream,
+//! Postgres) is one more module beside `redis/` implementing [`SharedLog`]; the hub's
+//! delivery code does not change.
 
+pub(crate) mod id;
+mod lineage;
 mod log;
 mod memory;
 #[cfg(feature = "redis")]
@@ -28,8 +35,12 @@ mod redis;
 pub(crate) mod shared;
 pub(crate) mod window;
 
+pub(crate) use lineage::Standing;
+pub use lineage::{Fork, Head};
 pub use log::{Position, Record, ReplayLog, ResetReason};
 pub use memory::MemoryLog;
 #[cfg(feature = "redis")]
-pub use redis::{RedisLog, RedisLogBuilder};
-pub use shared::{Append, Appended, Batch, Entry, Head, History, LogError, LogFuture, SharedLog};
+pub use redis::{EngineReport, RedisLog, RedisLogBuilder};
+pub use shared::{
+    Append, AppendBatch, Appended, Entry, Known, LogError, LogFuture, Outcome, Read, SharedLog,
+};

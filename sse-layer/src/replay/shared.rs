@@ -1,6 +1,6 @@
 //! [`SharedLog`]: the seam between a [`SharedHub`](crate::hub::SharedHub) and an engine
 //! that several server instances share (Redis today; NATS JetStream or Postgres are an
-//! implementation of this trait away).
+//! implementation of this trait away: one more file beside `redis/`).
 
 use std::fmt;
 use std::future::Future;
@@ -10,53 +10,76 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::lineage::Head;
+
 /// What an engine's methods return: a boxed, sendable future.
 pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + Send + 'a>>;
 
 /// A log that several instances share: one order for every event, positions that survive a
-/// restart of any instance, and an **epoch** that changes whenever the engine lost what it
-/// held (a flush, a restart without persistence, a failover to an empty replica), so that
-/// a position from before the loss never looks valid after it.
+/// restart of any instance, and **epochs** that keep an id from ever naming two events.
 ///
 /// The contract, which [`SharedHub`](crate::hub::SharedHub) relies on:
-/// - `append` gives each event the next sequence number of the current epoch (1, 2, 3…
-///   with no gap), atomically for the whole batch, in the order given. An event with a
-///   `once` key that was appended before (and is still remembered) is not appended again:
-///   its earlier sequence number is returned with `fresh: false`.
-/// - `follow` returns entries after a sequence number in order, waiting up to `wait` when
-///   there are none, and always says which epoch it read. An empty epoch means the engine
-///   holds nothing (it lost its data and nothing was appended since).
-/// - `history` answers a resume for one epoch: every entry after `after` up to `through`,
-///   or [`History::Expired`] when some of them are no longer retained, or
-///   [`History::Unknown`] when the epoch is not the current one or `after` was never issued.
+/// - **Numbering.** `append` gives each event the next sequence number (1, 2, 3… with no
+///   gap), atomically for the whole batch, in the order given, tagged with the current
+///   epoch. An event whose `once` key was appended before (and is still remembered) is not
+///   appended again: its earlier number is returned as [`Outcome::Duplicate`], or
+///   [`Outcome::KeyReused`] when that key was used for a different event.
+/// - **Fencing.** Whenever the engine may have lost writes (it restarted, failed over,
+///   came back from an older copy, or a caller's [`Known`] top is above its own for the
+///   same epoch) it starts a new epoch before anything else, keeping the old one as a
+///   [`Fork`](super::Fork) with the top it still holds, so numbering goes on from there
+///   and no `(epoch, seq)` ever names two events. When the engine lost everything (its
+///   state is gone), the new epoch starts at 0, and the caller's known epoch, if any, is
+///   recorded as a fork through 0.
+/// - **Reading.** `follow` returns entries after a number, in order, each with its epoch,
+///   waiting up to `wait` when there are none. `read` answers a resume: the [`Head`] and
+///   the entries after a number, read together. `head` says where the log stands.
+/// - **Retries.** An `append` retried with the same [`AppendBatch::token`] (because the
+///   answer was lost) returns the first answer instead of appending again, for a while.
 ///
 /// ```
-/// use sse_layer::replay::{History, SharedLog};
+/// use sse_layer::replay::SharedLog;
 ///
 /// // Any engine plugs in by implementing the trait; a hub only needs `dyn SharedLog`.
 /// fn assert_object_safe(_: &dyn SharedLog) {}
-/// assert!(matches!(History::Expired, History::Expired));
 /// ```
 pub trait SharedLog: Send + Sync + 'static {
-    /// Appends `events` in order, all or none.
-    fn append<'a>(&'a self, events: &'a [Append]) -> LogFuture<'a, Appended>;
+    /// Appends `batch.events` in order, all or none.
+    fn append<'a>(&'a self, batch: &'a AppendBatch) -> LogFuture<'a, Appended>;
 
-    /// Entries after sequence number `after` of the current epoch, oldest first, at most
-    /// `max`; waits up to `wait` for one to arrive when there is none.
-    fn follow(&self, after: u64, max: usize, wait: Duration) -> LogFuture<'_, Batch>;
+    /// Entries after sequence number `after`, oldest first, at most `max`; waits up to
+    /// `wait` for one to arrive when there is none. An entry of another epoch than the
+    /// caller expects means the log fenced: ask [`head`](Self::head) where it stands.
+    fn follow(&self, after: u64, max: usize, wait: Duration) -> LogFuture<'_, Vec<Entry>>;
 
-    /// The entries after `after` up to `through` (inclusive) of `epoch`, for a resume; at
-    /// most `max` of them, so call again from the last one for more.
-    fn history<'a>(
-        &'a self,
-        epoch: &'a str,
-        after: u64,
-        through: u64,
-        max: usize,
-    ) -> LogFuture<'a, History>;
+    /// Where the log stands and the entries after `after` (at most `max`), in one step.
+    /// The first entry is not `after + 1` when the ones before it are no longer retained.
+    fn read<'a>(&'a self, after: u64, max: usize, known: &'a Known) -> LogFuture<'a, Read>;
 
-    /// The current epoch and the newest sequence number issued in it.
-    fn head(&self) -> LogFuture<'_, Head>;
+    /// Where the log stands. `known` is what the caller has seen: an engine that holds
+    /// less of that epoch fences first.
+    fn head<'a>(&'a self, known: &'a Known) -> LogFuture<'a, Head>;
+}
+
+/// What a caller has seen of a log: an epoch and the highest number it read or wrote in
+/// it. Empty when it has seen nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Known {
+    /// The epoch (empty: none).
+    pub epoch: Arc<str>,
+    /// The highest sequence number seen in it.
+    pub top: u64,
+}
+
+/// One append call: events and what the caller knows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppendBatch {
+    /// Identifies this batch for retries: the same token again gets the first answer.
+    pub token: u64,
+    /// What the appender saw last (see [`Known`]).
+    pub known: Known,
+    /// The events, in order.
+    pub events: Vec<Append>,
 }
 
 /// One event to append.
@@ -78,15 +101,33 @@ pub struct Append {
 pub struct Appended {
     /// The epoch the events were appended in.
     pub epoch: Arc<str>,
-    /// Each event's sequence number and whether it was appended now (`false`: its `once`
-    /// key had been appended before, under this number).
-    pub seqs: Vec<(u64, bool)>,
+    /// What became of each event, in order.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// What became of one appended event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Appended now, with this sequence number (of the batch's epoch).
+    Appended(u64),
+    /// Its `once` key was appended before, as this sequence number of `epoch` (the epoch
+    /// that event was appended in: an id that answers a retry is the first answer's).
+    Duplicate {
+        /// The earlier event's sequence number.
+        seq: u64,
+        /// The epoch it was appended in.
+        epoch: Arc<str>,
+    },
+    /// Its `once` key was appended before with another topic or body.
+    KeyReused,
 }
 
 /// One stored event, as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// Its sequence number in its epoch.
+    /// The epoch it was appended in.
+    pub epoch: Arc<str>,
+    /// Its sequence number.
     pub seq: u64,
     /// Its topic.
     pub topic: String,
@@ -96,33 +137,13 @@ pub struct Entry {
     pub body: Bytes,
 }
 
-/// What [`SharedLog::follow`] read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Batch {
-    /// The epoch the entries belong to; empty when the engine holds nothing.
-    pub epoch: Arc<str>,
-    /// The entries, oldest first.
+/// What [`SharedLog::read`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Read {
+    /// Where the log stood when it was read.
+    pub head: Head,
+    /// The entries after the number asked for, oldest first.
     pub entries: Vec<Entry>,
-}
-
-/// The current epoch and its newest sequence number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
-    /// Empty when the engine holds nothing.
-    pub epoch: Arc<str>,
-    /// The newest sequence number issued in the epoch (0 for none).
-    pub top: u64,
-}
-
-/// The answer to a resume.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum History {
-    /// The entries after the position, oldest first (none when it is the newest).
-    Events(Vec<Entry>),
-    /// Some entries after the position are no longer retained.
-    Expired,
-    /// The position's epoch is not the current one, or it was never issued.
-    Unknown,
 }
 
 /// The engine could not be reached or answered something unusable.
@@ -170,13 +191,6 @@ pub(crate) fn is_whole_event(body: &[u8]) -> bool {
             .any(|line| line == b"id" || line.starts_with(b"id:"))
 }
 
-/// Whether an engine's epoch can go into an id: 1 to 64 ASCII letters and digits (or
-/// empty: the engine holds nothing). Anything else (a corrupted or hostile store) is
-/// refused before it can reach the wire.
-pub(crate) fn is_valid_epoch(epoch: &str) -> bool {
-    epoch.len() <= 64 && epoch.bytes().all(|byte| byte.is_ascii_alphanumeric())
-}
-
 #[cfg(test)]
 mod tests {
     use super::is_whole_event;
@@ -197,15 +211,6 @@ mod tests {
             b"data: x\nid\n\n",
         ] {
             assert!(!is_whole_event(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn epochs() {
-        assert!(super::is_valid_epoch("k3x9a0"));
-        assert!(super::is_valid_epoch(""));
-        for bad in ["a\nb", "a-b", "a b", &"x".repeat(65), "é"] {
-            assert!(!super::is_valid_epoch(bad), "{bad:?}");
         }
     }
 }

@@ -1,61 +1,48 @@
 //! [`Window`]: a [`SharedHub`](crate::hub::SharedHub)'s local copy of the newest part of a
-//! shared log, so that most resumes are served from memory.
-//!
-//! Ids on the wire are `<epoch>-<seq>`: the epoch makes an id from before the engine lost
-//! its data unknown, however its number compares.
+//! shared log, and where that log stands ([`Head`]), so that most resumes are served from
+//! memory and the rest are told apart from those the engine must answer.
 
 use std::sync::Arc;
 
-use super::log::{parse_seq, Position, Record, ReplayLog};
+use super::id::LogId;
+use super::lineage::{Head, Standing};
+use super::log::{Position, Record, ReplayLog};
 use super::memory::MemoryLog;
-use super::shared::is_valid_epoch;
 
-/// An id split into its epoch and sequence number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SharedId<'a> {
-    pub(crate) epoch: &'a str,
-    pub(crate) seq: u64,
-}
-
-/// The id of event `seq` of `epoch` on the wire: `<epoch>-<seq>`.
-pub(crate) fn shared_id(epoch: &str, seq: u64) -> String {
-    format!("{epoch}-{seq}")
-}
-
-impl<'a> SharedId<'a> {
-    /// Parses `<epoch>-<seq>`; the epoch is one to 64 ASCII letters and digits.
-    pub(crate) fn parse(id: &'a str) -> Option<Self> {
-        let (epoch, seq) = id.rsplit_once('-')?;
-        if epoch.is_empty() || !is_valid_epoch(epoch) {
-            return None;
-        }
-        Some(Self {
-            epoch,
-            seq: parse_seq(seq)?,
-        })
-    }
-}
-
-/// The window: a [`MemoryLog`] of what the follower delivered since it started (after
-/// `base`: what came before is only in the shared log) and the epoch it belongs to.
+/// The window: the records the follower delivered since it started (after `base`: what
+/// came before is only in the shared log), and the head they belong to. Each record's
+/// bytes carry the id of the epoch it was appended in.
 #[derive(Debug)]
 pub(crate) struct Window {
-    /// Empty until the follower has read the shared log's epoch, or after the engine lost
-    /// its data.
-    pub(crate) epoch: Arc<str>,
+    head: Head,
     log: MemoryLog,
     /// False until the follower has read the engine once.
     synced: bool,
 }
 
+/// Whether a subscription that has read the shared log up to a position can go live on
+/// this window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Join {
+    /// The window holds every event after the position: replay them, then live.
+    Replay,
+    /// The window has not reached the position yet: go live, skipping what the
+    /// subscription already had.
+    Ahead,
+    /// The window no longer holds the events right after the position: read on.
+    Behind,
+    /// The window is of another history than the one read (the follower has not caught
+    /// up with a fence, or the reader's view is older): read again.
+    Stale,
+}
+
 impl Window {
-    /// The window of epoch `epoch` (empty: the engine holds nothing), continuing after
-    /// sequence number `base`.
-    pub(crate) fn new(epoch: Arc<str>, base: u64, max_events: usize, max_bytes: usize) -> Self {
-        let mut log = MemoryLog::new(max_events, max_bytes);
+    /// The window of `head`, continuing after sequence number `base`.
+    pub(crate) fn new(head: Head, base: u64, max_events: usize, max_bytes: usize) -> Self {
+        let mut log = MemoryLog::with_epoch(Arc::from("w"), max_events, max_bytes);
         log.start_after(base);
         Self {
-            epoch,
+            head,
             log,
             synced: true,
         }
@@ -65,7 +52,47 @@ impl Window {
     pub(crate) fn unsynced() -> Self {
         Self {
             synced: false,
-            ..Self::new(Arc::from(""), 0, 0, 0)
+            ..Self::new(Head::default(), 0, 0, 0)
+        }
+    }
+
+    pub(crate) fn is_synced(&self) -> bool {
+        self.synced
+    }
+
+    pub(crate) fn head(&self) -> &Head {
+        &self.head
+    }
+
+    /// The engine's head moved without taking anything from this window (a fence that
+    /// lost nothing, or a new top).
+    pub(crate) fn set_head(&mut self, head: Head) {
+        self.head = head;
+    }
+
+    /// History after `through` was lost: forget it, and go on under `head`.
+    pub(crate) fn rewind(&mut self, through: u64, head: Head) {
+        self.log.truncate_after(through);
+        self.head = head;
+    }
+
+    /// Events up to `seq` can no longer be read (trimmed before they were delivered):
+    /// hold nothing, and go on after `seq`.
+    pub(crate) fn restart_after(&mut self, seq: u64) {
+        self.log.start_after(seq);
+    }
+
+    /// Whether a subscription that has everything up to `position` of the history whose
+    /// current epoch is `epoch` can go live here.
+    pub(crate) fn join(&self, epoch: &str, position: u64) -> Join {
+        if !self.synced || epoch != &*self.head.epoch {
+            Join::Stale
+        } else if position > self.log.last_seq() {
+            Join::Ahead
+        } else if self.log.holds_after(position) {
+            Join::Replay
+        } else {
+            Join::Behind
         }
     }
 }
@@ -76,21 +103,25 @@ impl ReplayLog for Window {
     }
 
     fn append(&mut self, record: Arc<Record>) {
+        self.head.top = self.head.top.max(record.seq);
         self.log.append(record);
     }
 
-    /// `After` when the window holds everything after the id; otherwise `Expired` (the
-    /// shared log may still have it) or `Unknown` (not an id of this form).
+    /// `After` when the window holds everything after the id; `Expired` when the shared
+    /// log must answer (the events are older than the window, or the id's epoch is one the
+    /// window cannot judge); `Unknown` when it is not an id of this form at all.
     fn position(&self, last_event_id: &str) -> Position {
-        let Some(id) = SharedId::parse(last_event_id) else {
+        let Some(id) = LogId::parse(last_event_id) else {
             return Position::Unknown;
         };
-        if id.epoch != &*self.epoch {
+        if !self.synced {
             return Position::Expired;
         }
-        match self.log.position_of(id.seq) {
-            Position::Unknown => Position::Expired,
-            position => position,
+        match self.head.standing(id.epoch, id.seq) {
+            Standing::At(seq) if seq <= self.log.last_seq() && self.log.holds_after(seq) => {
+                Position::After(seq)
+            }
+            _ => Position::Expired,
         }
     }
 
@@ -103,18 +134,14 @@ impl ReplayLog for Window {
     }
 
     fn id_of(&self, seq: u64) -> String {
-        shared_id(&self.epoch, seq)
-    }
-
-    fn epoch(&self) -> Option<&str> {
-        self.synced.then_some(&*self.epoch)
+        self.head.id_of(seq)
     }
 
     fn cursor(&self) -> String {
-        if self.epoch.is_empty() || self.last_seq() == 0 {
-            String::new()
+        if self.synced {
+            self.id_of(self.log.last_seq())
         } else {
-            self.id_of(self.last_seq())
+            String::new()
         }
     }
 }
@@ -122,36 +149,46 @@ impl ReplayLog for Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::Fork;
 
-    #[test]
-    fn ids() {
-        assert_eq!(
-            SharedId::parse("k3x9-42"),
-            Some(SharedId {
-                epoch: "k3x9",
-                seq: 42
-            })
-        );
-        for bad in [
-            "42", "-42", "k3x9-", "k3x9-0", "k3x9-042", "k-3-x", "é-1", "k 3-1",
-        ] {
-            assert_eq!(SharedId::parse(bad), None, "{bad:?}");
+    fn head(epoch: &str, top: u64) -> Head {
+        Head {
+            epoch: Arc::from(epoch),
+            top,
+            forks: vec![Fork {
+                epoch: Arc::from("old"),
+                through: 4,
+            }],
         }
     }
 
     #[test]
     fn positions() {
-        let window = Window::new(Arc::from("ep"), 10, 100, 1 << 20);
+        let window = Window::new(head("ep", 10), 10, 100, 1 << 20);
         // The window starts after 10: 10 itself is resumable, older ones must ask the log.
         assert_eq!(window.position("ep-10"), Position::After(10));
         assert_eq!(window.position("ep-9"), Position::Expired);
         assert_eq!(window.position("other-10"), Position::Expired);
         assert_eq!(window.position("ep-11"), Position::Expired);
+        assert_eq!(window.position("old-9"), Position::Expired);
         assert_eq!(window.position("11"), Position::Unknown);
         assert_eq!(window.id_of(11), "ep-11");
         assert_eq!(window.cursor(), "ep-10");
-        assert_eq!(Window::new(Arc::from(""), 0, 1, 1).cursor(), "");
-        assert_eq!(window.epoch(), Some("ep"));
-        assert_eq!(Window::unsynced().epoch(), None);
+        assert_eq!(Window::unsynced().cursor(), "");
+        assert_eq!(Window::unsynced().position("ep-1"), Position::Expired);
+    }
+
+    #[test]
+    fn joining() {
+        let mut window = Window::new(head("ep", 10), 10, 100, 1 << 20);
+        assert_eq!(window.join("ep", 10), Join::Replay);
+        assert_eq!(window.join("ep", 12), Join::Ahead);
+        assert_eq!(window.join("ep", 9), Join::Behind);
+        assert_eq!(window.join("new", 10), Join::Stale);
+        assert_eq!(Window::unsynced().join("", 0), Join::Stale);
+        window.rewind(8, head("new", 8));
+        assert_eq!(window.join("new", 8), Join::Replay, "nothing after 8 yet");
+        assert_eq!(window.join("new", 9), Join::Ahead);
+        assert_eq!(window.last_seq(), 8);
     }
 }

@@ -1,6 +1,7 @@
 //! A private `redis-server` for the tests: a free port on loopback, no persistence unless
-//! asked, stopped when dropped. Tests never touch a Redis they did not start, except the
-//! one named by `SSE_TEST_REDIS_URL` (for runs that bring their own).
+//! asked, stopped when dropped; real faults (SIGKILL, SIGSTOP, a restart from an older
+//! snapshot), replicas, and a `redis-sentinel`. Tests never touch a Redis they did not
+//! start, except the one named by `SSE_TEST_REDIS_URL` (for runs that bring their own).
 
 #![allow(dead_code)]
 
@@ -13,15 +14,26 @@ pub struct RedisServer {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// More arguments for every start (a replica's `--replicaof`, a policy).
+    extra: Vec<String>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 impl RedisServer {
     /// Starts one, or panics with a sentence saying what is missing.
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        Self::start_with(&[])
+    }
+
+    /// Starts one with more command-line arguments (kept for restarts).
+    pub fn start_with(extra: &[&str]) -> Self {
+        let port = free_port();
         let dir =
             std::env::temp_dir().join(format!("sse-layer-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temp dir");
@@ -29,9 +41,45 @@ impl RedisServer {
             port,
             dir,
             child: None,
+            extra: extra.iter().map(|arg| (*arg).to_owned()).collect(),
         };
         server.restart();
         server
+    }
+
+    /// A replica of `primary`, synchronised before this returns.
+    pub fn replica_of(primary: &RedisServer) -> Self {
+        let replica = Self::start_with(&["--replicaof", "127.0.0.1", &primary.port.to_string()]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !replica
+            .cli(&["INFO", "replication"])
+            .is_some_and(|info| info.contains("master_link_status:up"))
+        {
+            assert!(Instant::now() < deadline, "the replica never synchronised");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        replica
+    }
+
+    /// SIGKILL: gone at once, no save; `dump.rdb` (from an earlier `SAVE`) stays, and the
+    /// next `restart` loads it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGSTOP (`true`) or SIGCONT (`false`): frozen, its connections open but silent.
+    pub fn freeze(&self, frozen: bool) {
+        let child = self.child.as_ref().expect("running");
+        let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("a pid");
+        let signal = if frozen {
+            rustix::process::Signal::STOP
+        } else {
+            rustix::process::Signal::CONT
+        };
+        rustix::process::kill_process(pid, signal).expect("signalled");
     }
 
     pub fn url(&self) -> String {
@@ -45,8 +93,10 @@ impl RedisServer {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .args(["--enable-debug-command", "yes"])
             .arg("--dir")
             .arg(&self.dir)
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -99,6 +149,89 @@ impl Drop for RedisServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A private `redis-sentinel` watching `primary` as service `mymaster`, quorum 1, quick to
+/// fail over (the primary counts as down after 500 ms without an answer).
+pub struct Sentinel {
+    pub port: u16,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Sentinel {
+    pub fn start(primary: &RedisServer, replicas: usize) -> Self {
+        let port = free_port();
+        let dir =
+            std::env::temp_dir().join(format!("sse-layer-sentinel-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let config = dir.join("sentinel.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "port {port}\nbind 127.0.0.1\nprotected-mode no\ndir {}\n\
+                 sentinel monitor mymaster 127.0.0.1 {} 1\n\
+                 sentinel down-after-milliseconds mymaster 500\n\
+                 sentinel failover-timeout mymaster 3000\n",
+                dir.display(),
+                primary.port
+            ),
+        )
+        .expect("a config file");
+        let child = Command::new("redis-sentinel")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-sentinel must be installed (Debian: apt-get install redis-sentinel)");
+        let sentinel = Self { port, dir, child };
+        // Up, and aware of the primary's replicas (it learns them from the primary).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let known = sentinel
+                .cli(&["SENTINEL", "REPLICAS", "mymaster"])
+                .map_or(0, |answer| answer.matches("slave").count());
+            if known >= replicas {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the sentinel never saw the replicas"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sentinel
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis+sentinel://127.0.0.1:{}/mymaster", self.port)
+    }
+
+    /// The port of the server the sentinel names as the primary now.
+    pub fn primary_port(&self) -> Option<u16> {
+        let answer = self.cli(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"])?;
+        answer.lines().nth(1)?.trim().parse().ok()
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Option<String> {
+        let output = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    }
+}
+
+impl Drop for Sentinel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -1,5 +1,5 @@
-//! `hub_resume`: whatever `Last-Event-ID` a client sends (header bytes, query string, or a
-//! plausible number), the hub replays exactly what followed a retained event, or sends
+//! `hub_resume`: whatever `Last-Event-ID` a client sends (header bytes, query string, a
+//! plausible `<epoch>-<seq>` id, or a bare number as ids were before epochs), the hub replays exactly what followed a retained event, or sends
 //! one reset event; then live events follow without a gap or a duplicate.
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -16,7 +16,7 @@ use sse_layer::{Event, LastEventId};
 enum Resume {
     /// No resume point: live only.
     Fresh,
-    /// A plausible id: the decimal form of this number.
+    /// A plausible id: the hub's epoch and this number.
     Seq(u8),
     /// Any text, given straight to the hub.
     Text(String),
@@ -24,6 +24,8 @@ enum Resume {
     Header(Vec<u8>),
     /// Any text as the `lastEventId` query parameter (percent-encoded as a browser would).
     Query(String),
+    /// A bare number, as ids were before they carried an epoch (or from another log).
+    Bare(u8),
 }
 
 #[derive(Debug, Arbitrary)]
@@ -44,15 +46,15 @@ pub fn hub_resume(input: &[u8]) {
     };
     let published = &case.published[..case.published.len().min(64)];
     let retained = 1 + usize::from(case.retained % 16);
-    let hub = Hub::builder()
-        .replay(MemoryLog::new(retained, usize::MAX))
-        .build();
+    let log = MemoryLog::new(retained, usize::MAX);
+    let epoch = log.epoch().to_owned();
+    let hub = Hub::builder().replay(log).build();
     for (index, &to_b) in published.iter().enumerate() {
         let topic = if to_b { "b" } else { "a" };
         hub.publish(topic, Event::new().data(index.to_string()))
             .expect("publishing to a hub with no subscriber succeeds");
     }
-    let last_event_id = client_id(&case.resume);
+    let last_event_id = client_id(&case.resume, &epoch);
     let mut options = if case.only_a {
         Subscribe::topic("a")
     } else {
@@ -67,13 +69,14 @@ pub fn hub_resume(input: &[u8]) {
 
     let total = published.len() as u64;
     let accepts = |seq: u64| !case.only_a || !published[(seq - 1) as usize];
-    let expected = expected_start(last_event_id.as_deref(), total, retained as u64);
+    let expected = expected_start(last_event_id.as_deref(), &epoch, total, retained as u64);
+    let id = |seq: u64| format!("{epoch}-{seq}");
     match expected {
         Start::Live => assert!(got.is_empty(), "{got:?}"),
         Start::After(after) => {
             let want: Vec<(String, String)> = (after + 1..=total)
                 .filter(|&seq| accepts(seq))
-                .map(|seq| ((seq - 1).to_string(), seq.to_string()))
+                .map(|seq| ((seq - 1).to_string(), id(seq)))
                 .collect();
             let seen: Vec<(String, String)> = got
                 .iter()
@@ -85,12 +88,7 @@ pub fn hub_resume(input: &[u8]) {
             assert_eq!(got.len(), 1, "one reset event, nothing else: {got:?}");
             assert_eq!(got[0].event_type, "reset");
             assert_eq!(got[0].data, format!(r#"{{"reason":"{reason}"}}"#));
-            let cursor = if total == 0 {
-                String::new()
-            } else {
-                total.to_string()
-            };
-            assert_eq!(got[0].last_event_id, cursor);
+            assert_eq!(got[0].last_event_id, id(total), "the cursor: now");
         }
     }
 
@@ -100,14 +98,15 @@ pub fn hub_resume(input: &[u8]) {
     let live = drain(&mut subscription, &mut parser);
     assert_eq!(live.len(), 1, "{live:?}");
     assert_eq!(live[0].data, "live");
-    assert_eq!(live[0].last_event_id, (total + 1).to_string());
+    assert_eq!(live[0].last_event_id, id(total + 1));
 }
 
 /// What the client's request carries, read the way a server reads it.
-fn client_id(resume: &Resume) -> Option<String> {
+fn client_id(resume: &Resume, epoch: &str) -> Option<String> {
     let request = match resume {
         Resume::Fresh => return None,
-        Resume::Seq(n) => return Some(n.to_string()),
+        Resume::Seq(n) => return Some(format!("{epoch}-{n}")),
+        Resume::Bare(n) => return Some(n.to_string()),
         Resume::Text(text) => return Some(text.clone()),
         Resume::Header(bytes) => {
             let Ok(value) = http::HeaderValue::from_bytes(bytes) else {
@@ -148,16 +147,17 @@ enum Start {
     Reset(&'static str),
 }
 
-/// The hub's ids are the sequence numbers in plain decimal; a log of `retained` events
-/// can resume after any of them and after the one just before the oldest.
-fn expected_start(id: Option<&str>, total: u64, retained: u64) -> Start {
+/// The hub's ids are `<epoch>-<seq>` with its log's epoch and the sequence number in
+/// plain decimal (0: before the first event); a log of `retained` events can resume after
+/// any of them and after the one just before the oldest.
+fn expected_start(id: Option<&str>, epoch: &str, total: u64, retained: u64) -> Start {
     let Some(id) = id else {
         return Start::Live;
     };
     let seq = id
-        .parse::<u64>()
-        .ok()
-        .filter(|seq| *seq >= 1 && seq.to_string() == id);
+        .strip_prefix(epoch)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|seq| seq.parse::<u64>().ok().filter(|n| n.to_string() == seq));
     match seq {
         Some(seq) if seq <= total && seq >= total.saturating_sub(retained) => Start::After(seq),
         Some(seq) if seq <= total => Start::Reset("expired"),

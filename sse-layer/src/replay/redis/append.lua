@@ -1,21 +1,42 @@
 -- Appends a batch of events to one log, atomically, numbering them with no gap.
--- KEYS: 1 the stream, 2 the meta hash (e = epoch, s = newest sequence number),
---       3 the sorted set of once-keys.
--- ARGV: 1 max events retained, 2 max age in ms ('0': none), 3 an epoch to use if the
---       meta hash is gone, then four per event: topic, key ('-' none, '+' .. key),
+-- KEYS: 1 the stream, 2 the meta hash, 3 the sorted set of once-keys, 4 this writer's
+--       last answer (for retries).
+-- ARGV: 1-3 as head.lua, 4 max events retained, 5 max age in ms ('0': none), 6 the
+--       batch's token ('-': none), then four per event: topic, key ('-' none, '+' .. key),
 --       the event without its id, once-key ('-' none, '+' .. key).
--- Returns: the epoch, then per event its sequence number and 1 (appended) or 0 (its
---          once-key was appended before, under that number).
-local stream, meta, onces = KEYS[1], KEYS[2], KEYS[3]
-local max_age = tonumber(ARGV[2])
+-- Returns: the epoch, then three per event: 1 (appended), 0 (its once-key was appended
+--          before) or 2 (the once-key was used for another event); the sequence number;
+--          the epoch that sequence number was appended in.
+local stream, meta, onces, answers = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local epoch, top = lineage(stream, meta, onces, ARGV[1], tonumber(ARGV[2]), ARGV[3])
+local max_events, max_age, token = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 
-local epoch = redis.call('HGET', meta, 'e')
-if not epoch then
-  -- The meta hash is gone (first use, flush, restart without persistence, empty
-  -- replica): a new epoch, so that no id from before can look valid.
-  epoch = ARGV[3]
-  redis.call('HSET', meta, 'e', epoch, 's', 0)
-  redis.call('DEL', stream, onces)
+-- A retry of the batch whose answer was lost: the same answer, nothing appended twice.
+if token ~= '-' then
+  local previous = redis.call('GET', answers)
+  if previous then
+    local space = string.find(previous, ' ', 1, true)
+    if space and string.sub(previous, 1, space - 1) == token then
+      return cjson.decode(string.sub(previous, space + 1))
+    end
+  end
+end
+
+-- The once-keys are also written into their entries, so that a set lost on its own (an
+-- allkeys eviction policy) is rebuilt from the stream instead of letting duplicates in.
+local wants_once = false
+for i = 7, #ARGV, 4 do
+  if ARGV[i + 3] ~= '-' then wants_once = true end
+end
+if wants_once and redis.call('HGET', meta, 'o') == '1' and redis.call('EXISTS', onces) == 0 then
+  for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+')) do
+    local fields = entry[2]
+    for j = 1, #fields, 2 do
+      if fields[j] == 'o' then
+        redis.call('ZADD', onces, tonumber(string.match(entry[1], '^(%d+)')), fields[j + 1])
+      end
+    end
+  end
 end
 
 local now = nil
@@ -24,44 +45,67 @@ if max_age > 0 then
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 
+local function field_of(fields, name)
+  for j = 1, #fields, 2 do
+    if fields[j] == name then return fields[j + 1] end
+  end
+  return nil
+end
+
 -- Numbered locally and stored once: one hash write and one trim per batch, not per event.
-local seq = tonumber(redis.call('HGET', meta, 's') or '0')
+local seq = top
 local appended = false
 local out = {epoch}
-for i = 4, #ARGV, 4 do
-  local once = ARGV[i + 3]
+for i = 7, #ARGV, 4 do
+  local topic, key, body, once = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local earlier = nil
   if once ~= '-' then
     earlier = redis.call('ZSCORE', onces, string.sub(once, 2))
   end
   if earlier then
+    local code, of_epoch = 0, epoch
+    local found = redis.call('XRANGE', stream, earlier .. '-0', earlier .. '-0')
+    if found[1] then
+      local fields = found[1][2]
+      of_epoch = field_of(fields, 'e') or epoch
+      if field_of(fields, 't') ~= topic or field_of(fields, 'd') ~= body then
+        code = 2
+      end
+    end
+    out[#out + 1] = code
     out[#out + 1] = tonumber(earlier)
-    out[#out + 1] = 0
+    out[#out + 1] = of_epoch
   else
     seq = seq + 1
     appended = true
-    local fields = {'e', epoch, 't', ARGV[i], 'd', ARGV[i + 2]}
-    if ARGV[i + 1] ~= '-' then
+    local fields = {'e', epoch, 't', topic, 'd', body}
+    if key ~= '-' then
       fields[#fields + 1] = 'k'
-      fields[#fields + 1] = string.sub(ARGV[i + 1], 2)
+      fields[#fields + 1] = string.sub(key, 2)
     end
     if now then
       fields[#fields + 1] = 'm'
       fields[#fields + 1] = now
     end
+    if once ~= '-' then
+      fields[#fields + 1] = 'o'
+      fields[#fields + 1] = string.sub(once, 2)
+    end
     redis.call('XADD', stream, string.format('%d-0', seq), unpack(fields))
     if once ~= '-' then
       redis.call('ZADD', onces, seq, string.sub(once, 2))
       -- Once-keys are remembered about as long as the events are retained.
-      redis.call('ZREMRANGEBYRANK', onces, 0, -(tonumber(ARGV[1]) + 1))
+      redis.call('ZREMRANGEBYRANK', onces, 0, -(max_events + 1))
     end
-    out[#out + 1] = seq
     out[#out + 1] = 1
+    out[#out + 1] = seq
+    out[#out + 1] = epoch
   end
 end
 if appended then
   redis.call('HSET', meta, 's', seq)
-  redis.call('XTRIM', stream, 'MAXLEN', ARGV[1])
+  if wants_once then redis.call('HSET', meta, 'o', '1') end
+  redis.call('XTRIM', stream, 'MAXLEN', max_events)
 end
 
 if now then
@@ -71,11 +115,8 @@ if now then
   local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 128)
   local trim_below = nil
   for _, entry in ipairs(oldest) do
-    local fields, appended = entry[2], nil
-    for j = 1, #fields, 2 do
-      if fields[j] == 'm' then appended = tonumber(fields[j + 1]) end
-    end
-    if appended and appended < cutoff then
+    local stamp = tonumber(field_of(entry[2], 'm'))
+    if stamp and stamp < cutoff then
       trim_below = string.gsub(entry[1], '%-0$', '-1')
     else
       break
@@ -87,4 +128,7 @@ if now then
   redis.call('PEXPIRE', stream, max_age)
 end
 
+if token ~= '-' then
+  redis.call('SET', answers, token .. ' ' .. cjson.encode(out), 'PX', 60000)
+end
 return out
