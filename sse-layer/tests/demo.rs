@@ -547,3 +547,66 @@ async fn shutdown_with_1000_open_streams_completes_within_the_grace_period() {
         assert!(text.contains("retry: 1000"), "{text}");
     }
 }
+
+/// `POST /publish`, with an `Idempotency-Key` when one is given.
+async fn publish_with_key(
+    base: &str,
+    body: &str,
+    key: Option<&str>,
+) -> (u16, Option<String>, String) {
+    let mut target = Target::get(&format!("{base}/publish")).unwrap();
+    target.method = Method::POST;
+    target.body = Some(Bytes::from(body.to_owned()));
+    if let Some(key) = key {
+        target = target.with_header("idempotency-key".parse().unwrap(), key.parse().unwrap());
+    }
+    let answer = observe(&target, &quick(), &mut |_| {}).await.unwrap();
+    let text: Vec<u8> = answer
+        .chunks
+        .iter()
+        .flat_map(|chunk| chunk.bytes.iter().copied())
+        .collect();
+    let replayed = answer.header("idempotent-replayed").map(str::to_owned);
+    (answer.status, replayed, String::from_utf8(text).unwrap())
+}
+
+#[tokio::test]
+async fn publish_with_an_idempotency_key_publishes_once() {
+    let base = start().await;
+    let body = r#"{"topic":"orders","data":"order 42 shipped"}"#;
+    let (status, replayed, first) = publish_with_key(&base, body, Some("order-42")).await;
+    assert_eq!((status, replayed), (202, None));
+    // The retry (the first answer was lost, or was a 503) publishes nothing new.
+    let (status, replayed, again) = publish_with_key(&base, body, Some("order-42")).await;
+    assert_eq!((status, replayed.as_deref()), (202, Some("true")));
+    assert_eq!(again, first, "the same id");
+    let other = r#"{"topic":"orders","data":"order 42 cancelled"}"#;
+    let (status, _, refused) = publish_with_key(&base, other, Some("order-42")).await;
+    assert_eq!(status, 422, "{refused}");
+    let (status, _, _) = publish_with_key(&base, body, Some("bad key")).await;
+    assert_eq!(status, 400, "a space is not allowed");
+    // Without a key, a retry is a second event.
+    let (_, _, next) = publish_with_key(&base, body, None).await;
+    assert_ne!(next, first);
+    // A subscriber resuming from before sees the keyed event once.
+    let id: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let first_id = id["id"].as_str().unwrap();
+    let zero = format!("{}-0", first_id.rsplit_once('-').unwrap().0);
+    let mut target = Target::get(&format!("{base}/subscribe?topic=orders")).unwrap();
+    target = target.with_header("last-event-id".parse().unwrap(), zero.parse().unwrap());
+    let limits = Limits {
+        max_events: Some(2),
+        ..quick()
+    };
+    let resumed = observe(&target, &limits, &mut |_| {}).await.unwrap();
+    let data: Vec<String> = resumed
+        .analyze()
+        .events()
+        .map(|(_, event)| event.data.clone())
+        .collect();
+    assert_eq!(
+        data,
+        ["order 42 shipped", "order 42 shipped"],
+        "the keyed one, then the unkeyed one"
+    );
+}

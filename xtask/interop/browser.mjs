@@ -44,12 +44,13 @@ await run('reconnects by itself and resumes with Last-Event-ID (no loss, no dupl
     const source = new EventSource('/events?interval_ms=30&close_after=4');
     source.onopen = () => { opens += 1; };
     source.addEventListener('tick', (event) => {
-      ids.push(Number(event.lastEventId));
+      ids.push(Number(event.lastEventId.split('-').pop()));
       if (ids.length === 12) { source.close(); resolve({ ids, opens }); }
     });
     setTimeout(() => { source.close(); resolve({ ids, opens }); }, 15000);
   }));
-  // The ticker is shared (a hub): ids start wherever it is, then must be consecutive.
+  // The ticker is shared (a hub): ids (`<epoch>-<n>`) start wherever it is, then must be
+  // consecutive.
   const expected = Array.from({ length: 12 }, (_, i) => result.ids[0] + i);
   const ok = result.ids.length === 12 && JSON.stringify(result.ids) === JSON.stringify(expected) && result.opens >= 3;
   return { ok, saw: `ids ${result.ids.join(',')} over ${result.opens} connections` };
@@ -61,7 +62,7 @@ await run('a 204 stops reconnection', async () => {
     let opens = 0;
     const source = new EventSource('/events?interval_ms=30&close_after=3&stop_after=3');
     source.onopen = () => { opens += 1; };
-    source.addEventListener('tick', (event) => ids.push(Number(event.lastEventId)));
+    source.addEventListener('tick', (event) => ids.push(Number(event.lastEventId.split('-').pop())));
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) {
         // Wait a little longer: a client that had not really stopped would reopen.

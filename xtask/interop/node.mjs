@@ -52,10 +52,11 @@ const ECHO = [
 ];
 const ECHO_EXPECTED = ['a\nb\nc', '', ' leading space', 'é日本😀: colon'];
 
-/** `count` numeric ids, each one more than the last (the ticker is shared: any start). */
+/** `count` ids `<epoch>-<n>`, each `n` one more than the last (the ticker is shared: any start). */
 function consecutive(ids, count) {
-  const numbers = ids.map(Number);
-  return numbers.length === count && numbers.every((n, i) => Number.isInteger(n) && n === numbers[0] + i);
+  const numbers = ids.map((id) => Number(id.split('-').pop()));
+  const epochs = new Set(ids.map((id) => id.split('-')[0]));
+  return numbers.length === count && epochs.size === 1 && numbers.every((n, i) => Number.isInteger(n) && n === numbers[0] + i);
 }
 
 await run(EVENTSOURCE, 'GET /events: ids and data', async () => {

@@ -42,8 +42,9 @@ def events_case():
                 if len(seen) == 5:
                     break
     ids = ",".join(event_id for _, event_id, _ in seen)
-    # The ticker is shared (a hub): ids start wherever it is, then must be consecutive.
-    numbers = [int(event_id) for _, event_id, _ in seen]
+    # The ticker is shared (a hub): ids (`<epoch>-<n>`) start wherever it is, then must be
+    # consecutive.
+    numbers = [int(event_id.rsplit("-", 1)[1]) for _, event_id, _ in seen]
     consecutive = numbers == list(range(numbers[0], numbers[0] + 5))
     return consecutive and all(kind == "tick" for kind, _, _ in seen), f"ids {ids}, last {seen[-1][2]}"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `cargo xtask interop` and `cargo xtask cluster` drive, by name from the
-# registries: Debian's chromium, nginx and redis-server, the npm clients pinned in package-lock.json, the PyPI clients
+# Installs what `cargo xtask interop`, `cluster` and `chaos` drive, by name from the
+# registries: Debian's chromium, nginx, redis-server and redis-sentinel, the npm clients pinned in package-lock.json, the PyPI clients
 # pinned in requirements.txt (the Python clients, and sse-starlette as a third-party server). Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${missing[*]}"

@@ -13,11 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Method};
-use sse_conformance::client::{observe, Limits, Target};
+use http::Method;
 use sse_conformance::Transcript;
 
+use crate::requests::{body_text, events, publish, seq, Request};
 use crate::{cargo, run, start_demo, Server, BUILD_DEMO_AND_CHECKER};
 
 /// Two demo instances on one Redis behind nginx.
@@ -201,22 +200,27 @@ pub(crate) fn run_nginx(run_dir: &Path, config: &str, port: u16) -> Result<Serve
     Ok(nginx)
 }
 
-/// Installs what is missing (redis-server, nginx) with the interop setup script.
+/// Installs what is missing (redis-server, redis-sentinel, nginx) with the interop setup
+/// script.
 pub(crate) fn ensure_prerequisites(root: &Path) -> bool {
     let present = |program: &str, arg: &str| Command::new(program).arg(arg).output().is_ok();
-    if present("redis-server", "--version") && present("nginx", "-v") {
+    let all_present = || {
+        present("redis-server", "--version")
+            && present("redis-sentinel", "--version")
+            && present("nginx", "-v")
+    };
+    if all_present() {
         return true;
     }
     let setup = root.join("xtask/interop/setup.sh");
     eprintln!(
-        "xtask: redis-server or nginx missing; installing with {}",
+        "xtask: redis-server, redis-sentinel or nginx missing; installing with {}",
         setup.display()
     );
     run(
         "bash",
         &[setup.to_str().unwrap_or("xtask/interop/setup.sh")],
-    ) && present("redis-server", "--version")
-        && present("nginx", "-v")
+    ) && all_present()
 }
 
 /// One step of the report.
@@ -353,64 +357,12 @@ async fn fetch(
     h2: bool,
     max_events: Option<usize>,
 ) -> Result<Transcript, String> {
-    let mut target = Target::get(&format!("{base}{path}")).map_err(|e| e.to_string())?;
-    target.method = method;
-    target.body = body.map(|body| Bytes::from(body.to_owned()));
-    target.http2_prior_knowledge = h2;
-    if let Some(id) = last_event_id {
-        let value = HeaderValue::from_str(id).map_err(|e| e.to_string())?;
-        target = target.with_header(HeaderName::from_static("last-event-id"), value);
-    }
-    let limits = Limits {
-        duration: Duration::from_secs(6),
-        max_events,
-        ..Limits::default()
-    };
-    observe(&target, &limits, &mut |_| {})
-        .await
-        .map_err(|e| e.to_string())
-}
-
-fn body_text(transcript: &Transcript) -> String {
-    let bytes: Vec<u8> = transcript
-        .chunks
-        .iter()
-        .flat_map(|chunk| chunk.bytes.iter().copied())
-        .collect();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// The `"id"` of a `/publish` answer.
-fn published_id(transcript: &Transcript) -> Option<String> {
-    let body = body_text(transcript);
-    let start = body.find("\"id\":\"")? + 6;
-    let end = start + body[start..].find('"')?;
-    Some(body[start..end].to_owned())
-}
-
-fn events(transcript: &Transcript) -> Vec<(String, String)> {
-    transcript
-        .analyze()
-        .events()
-        .map(|(_, event)| (event.last_event_id.clone(), event.data.clone()))
-        .collect()
-}
-
-fn seq(id: &str) -> Option<u64> {
-    id.rsplit_once('-')?.1.parse().ok()
-}
-
-async fn publish(base: &str, topic: &str, data: &str, h2: bool) -> Result<String, String> {
-    let body = format!(r#"{{"topic":"{topic}","data":"{data}"}}"#);
-    let answer = fetch(base, Method::POST, "/publish", Some(&body), None, h2, None).await?;
-    if answer.status != 202 {
-        return Err(format!(
-            "POST /publish answered {}: {}",
-            answer.status,
-            body_text(&answer)
-        ));
-    }
-    published_id(&answer).ok_or_else(|| format!("no id in {:?}", body_text(&answer)))
+    let mut request = Request::get(format!("{base}{path}")).resume(last_event_id);
+    request.method = method;
+    request.body = body;
+    request.h2 = h2;
+    request.max_events = max_events;
+    request.send().await
 }
 
 /// The contract through the balancer: 202 + id, 400 + JSON, and what was published (on

@@ -5,7 +5,7 @@
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
 //! - `ci`: everything CI runs: fmt, clippy, all tests (the fuzz corpus replayed included),
-//!   docs, the demo end to end, the cluster, the quick soak, and interop.
+//!   docs, the demo end to end, the cluster, the quick soak and chaos runs, and interop.
 //! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
 //!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
@@ -15,13 +15,18 @@
 //!   each (default 600); new coverage is kept in `fixtures/fuzz/`, which `ci` replays.
 //! - `soak [--quick] [--debug]`: hostile clients against the demo and hostile servers
 //!   against the checker, bounded; one table (RELIABILITY.md).
+//! - `chaos [--quick] [--debug]`: real Redis faults (flush, SIGKILL and restarts, older
+//!   snapshots, Sentinel failovers, stalls, evictions) under running demo instances; one
+//!   table of what clients saw and how fast they were told (RELIABILITY.md).
 
 mod bench;
 mod bench_cluster;
+mod chaos;
 mod cluster;
 mod fuzz;
 mod interop;
 mod proc;
+mod requests;
 mod soak;
 
 use std::io::{BufRead, BufReader};
@@ -56,9 +61,10 @@ fn main() {
         Some("cluster") => cluster::cluster(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("soak") => soak::soak(&args[1..]),
+        Some("chaos") => chaos::chaos(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug]>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug]>"
             );
             2
         }
@@ -85,6 +91,15 @@ pub(crate) fn cargo() -> String {
 
 fn ci() -> i32 {
     let cargo = cargo();
+    // The Redis tests start their own redis-server, replicas and redis-sentinel: install
+    // them first on a fresh machine (the setup script installs only what is missing).
+    let root = std::env::current_dir().expect("a working directory");
+    if !cluster::ensure_prerequisites(&root) {
+        eprintln!(
+            "xtask ci: redis-server, redis-sentinel and nginx are needed (xtask/interop/setup.sh)"
+        );
+        return 2;
+    }
     let steps: [&[&str]; 5] = [
         &["fmt", "--all", "--check"],
         // With every feature the tests use, then the plain build of sse-layer (no redis).
@@ -171,6 +186,12 @@ fn ci() -> i32 {
     let code = soak::soak(&["--quick".into(), "--debug".into()]);
     if code != 0 {
         eprintln!("xtask ci: the soak failed");
+        return code;
+    }
+    // Redis failing for real under running instances, each fault once.
+    let code = chaos::chaos(&["--quick".into(), "--debug".into()]);
+    if code != 0 {
+        eprintln!("xtask ci: the chaos run failed");
         return code;
     }
     // Real clients and a real proxy (installs them first if they are missing).

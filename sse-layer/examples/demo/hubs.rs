@@ -39,8 +39,17 @@ pub enum HubError {
     TooManyTickers,
     /// The event is not acceptable (the message says why).
     Invalid(String),
+    /// The idempotency key was already used for another event.
+    KeyReused,
     /// The shared log cannot be reached.
     Unavailable(String),
+}
+
+/// What a publish did: the event's id, and whether it was appended now (`false`: its
+/// idempotency key had been published before, and `id` is that event's).
+pub struct Published {
+    pub id: String,
+    pub fresh: bool,
 }
 
 impl Hubs {
@@ -52,7 +61,8 @@ impl Hubs {
         }
     }
 
-    /// Everything in the Redis at `url`: keys `{sse-demo-ticks}:…` and
+    /// Everything in the Redis at `url` (`redis://…`, or `redis+sentinel://…` to follow
+    /// the primary the Sentinels name): keys `{sse-demo-ticks}:…` and
     /// `{sse-demo-topics}:…`. Connects lazily (and again after failures), so it starts
     /// even while Redis is down.
     #[cfg(feature = "redis")]
@@ -65,6 +75,21 @@ impl Hubs {
             topics: SharedHub::builder().start(log("sse-demo-topics")?),
             tickers: Arc::default(),
         })
+    }
+
+    /// Says on stderr which Redis settings put the hubs at risk (an eviction policy that
+    /// may drop their keys), if Redis answers within a second; quiet otherwise.
+    #[cfg(feature = "redis")]
+    pub async fn warn_about_redis(url: &str) {
+        let Ok(log) = sse_layer::replay::RedisLog::builder(url).build() else {
+            return;
+        };
+        let inspected = tokio::time::timeout(Duration::from_secs(1), log.inspect()).await;
+        if let Ok(Ok(report)) = inspected {
+            for warning in report.warnings {
+                eprintln!("demo: warning: {warning}");
+            }
+        }
     }
 
     /// Subscribes to the ticker of `interval_ms`, starting it on this instance if needed.
@@ -114,23 +139,38 @@ impl Hubs {
         }
     }
 
-    /// Publishes to a topic of `/publish`; the event's id.
-    pub async fn publish(&self, topic: &str, event: Event) -> Result<String, HubError> {
+    /// Publishes to a topic of `/publish`, at most once per `once` key when there is one.
+    pub async fn publish(
+        &self,
+        topic: &str,
+        event: Event,
+        once: Option<&str>,
+    ) -> Result<Published, HubError> {
         let refused = |error: PublishError| match error {
             PublishError::Unavailable(why) => HubError::Unavailable(why),
+            PublishError::KeyReused => HubError::KeyReused,
             other => HubError::Invalid(other.to_string()),
         };
         match self {
-            Self::Memory { topics, .. } => topics
-                .publish(topic, event)
-                .map(|published| published.seq.to_string())
-                .map_err(refused),
+            Self::Memory { topics, .. } => match once {
+                Some(once) => topics.publish_once(once, topic, event),
+                None => topics.publish(topic, event),
+            }
+            .map(|published| Published {
+                fresh: published.fresh,
+                id: published.id,
+            })
+            .map_err(refused),
             #[cfg(feature = "redis")]
-            Self::Shared { topics, .. } => topics
-                .publish(topic, event)
-                .await
-                .map(|published| published.id)
-                .map_err(refused),
+            Self::Shared { topics, .. } => match once {
+                Some(once) => topics.publish_once(once, topic, event).await,
+                None => topics.publish(topic, event).await,
+            }
+            .map(|published| Published {
+                fresh: published.fresh,
+                id: published.id,
+            })
+            .map_err(refused),
         }
     }
 }
@@ -141,8 +181,9 @@ fn tick_event(n: u64) -> Event {
         .data(serde_json::json!({ "n": n }).to_string())
 }
 
-/// Publishes `tick` events with ids 1, 2, 3… (the hub's sequence) every `interval_ms`,
-/// until nobody has listened for [`TICKER_LINGER`].
+/// Publishes `tick` events with ids `<epoch>-1`, `<epoch>-2`… (the hub's sequence, the
+/// epoch this process's) every `interval_ms`, until nobody has listened for
+/// [`TICKER_LINGER`].
 async fn tick_in_memory(tickers: Arc<Mutex<HashMap<u64, Hub>>>, interval_ms: u64, hub: Hub) {
     let period = Duration::from_millis(interval_ms);
     let mut interval = tokio::time::interval(period);
@@ -178,6 +219,8 @@ fn ticks_topic(interval_ms: u64) -> String {
 /// at the same wall-clock instants (multiples of the interval) and publishes tick `n`
 /// (milliseconds since the Unix epoch / interval) with `publish_once`, so each tick is
 /// appended once however many instances run, and ticking goes on while any of them does.
+/// (The once-keys live in Redis beside the ticks, and are rebuilt from the ticks if an
+/// eviction policy drops them on their own.)
 #[cfg(feature = "redis")]
 async fn tick_shared(
     tickers: Arc<Mutex<std::collections::HashSet<u64>>>,

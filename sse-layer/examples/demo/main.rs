@@ -2,8 +2,9 @@
 //! benchmark endpoint, served over HTTP/1.1 and h2c on one port.
 //!
 //! `cargo run --release -p sse-layer --example demo -- --addr 127.0.0.1:0 [--heartbeat-ms N] [--cors-origin ORIGIN]`
-//! `[--redis redis://HOST:PORT]` (built with `--features redis`: several instances share
-//! the hubs through that Redis).
+//! `[--redis redis://HOST:PORT | redis+sentinel://HOST:PORT[,HOST:PORT…]/SERVICE]` (built
+//! with `--features redis`: several instances share the hubs through that Redis, or the
+//! primary the Sentinels name).
 
 mod app;
 mod hubs;
@@ -29,7 +30,8 @@ struct Args {
     /// An origin allowed to read the streams with credentials (`*`: any, without).
     #[arg(long)]
     cors_origin: Option<String>,
-    /// Share the hubs with every instance on this Redis (`redis://HOST:PORT`): fan-out and
+    /// Share the hubs with every instance on this Redis (`redis://HOST:PORT`, or
+    /// `redis+sentinel://HOST:PORT[,HOST:PORT…]/SERVICE` to follow failovers): fan-out and
     /// resume across instances. Needs the `redis` feature.
     #[arg(long)]
     redis: Option<String>,
@@ -60,7 +62,7 @@ async fn main() {
     }
     let hubs = match &args.redis {
         None => hubs::Hubs::memory(),
-        Some(url) => shared_hubs(url),
+        Some(url) => shared_hubs(url).await,
     };
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
@@ -84,15 +86,17 @@ async fn main() {
 }
 
 #[cfg(feature = "redis")]
-fn shared_hubs(url: &str) -> hubs::Hubs {
-    hubs::Hubs::redis(url).unwrap_or_else(|error| {
+async fn shared_hubs(url: &str) -> hubs::Hubs {
+    let hubs = hubs::Hubs::redis(url).unwrap_or_else(|error| {
         eprintln!("error: --redis: {error}");
         std::process::exit(2);
-    })
+    });
+    hubs::Hubs::warn_about_redis(url).await;
+    hubs
 }
 
 #[cfg(not(feature = "redis"))]
-fn shared_hubs(_url: &str) -> hubs::Hubs {
+async fn shared_hubs(_url: &str) -> hubs::Hubs {
     eprintln!(
         "error: --redis needs the redis feature: cargo build --release -p sse-layer --example demo --features redis"
     );

@@ -117,7 +117,9 @@ impl CatchUp {
                         self.take_page(page, queue);
                     }
                     Step::Read(Err(error)) => {
-                        tracing::warn!(%error, "shared hub: cannot read a replay from the shared log; retrying");
+                        // The follower says so once per retry; a thousand resumes waiting
+                        // would say it a thousand times.
+                        tracing::debug!(%error, "shared hub: cannot read a replay from the shared log; retrying");
                         let delay = self.retry;
                         self.retry = (self.retry * 2).min(RETRY.1);
                         self.step = Some(Box::pin(async move {

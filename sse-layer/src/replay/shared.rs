@@ -63,6 +63,17 @@ pub trait SharedLog: Send + Sync + 'static {
 
 /// What a caller has seen of a log: an epoch and the highest number it read or wrote in
 /// it. Empty when it has seen nothing.
+///
+/// ```
+/// use std::sync::Arc;
+/// use sse_layer::replay::Known;
+///
+/// // A follower that delivered event 41 of epoch "k3x9": an engine that holds less of
+/// // that epoch must fence before answering.
+/// let known = Known { epoch: Arc::from("k3x9"), top: 41 };
+/// assert_eq!(Known::default().top, 0);
+/// # let _ = known;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Known {
     /// The epoch (empty: none).
@@ -72,6 +83,23 @@ pub struct Known {
 }
 
 /// One append call: events and what the caller knows.
+///
+/// ```
+/// use bytes::Bytes;
+/// use sse_layer::replay::{Append, AppendBatch, Known};
+///
+/// let batch = AppendBatch {
+///     token: 7, // the same token again (a retry) gets the first answer
+///     known: Known::default(),
+///     events: vec![Append {
+///         topic: "news".into(),
+///         key: None,
+///         body: Bytes::from_static(b"data: hello\n\n"),
+///         once: Some("news-1".into()),
+///     }],
+/// };
+/// assert_eq!(batch.events.len(), 1);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AppendBatch {
     /// Identifies this batch for retries: the same token again gets the first answer.
@@ -106,6 +134,14 @@ pub struct Appended {
 }
 
 /// What became of one appended event.
+///
+/// ```
+/// use sse_layer::replay::Outcome;
+///
+/// let fresh = |outcome: &Outcome| matches!(outcome, Outcome::Appended(_));
+/// assert!(fresh(&Outcome::Appended(42)));
+/// assert!(!fresh(&Outcome::KeyReused));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Appended now, with this sequence number (of the batch's epoch).

@@ -1,8 +1,10 @@
 //! The cluster benchmark's server on sse-layer: `cluster_hub_server REDIS_URL NAME`, one
 //! instance of a cluster whose `SharedHub` lives in Redis under NAME. `GET /fanout`
-//! subscribes; `GET /fire?count=C&gap_ms=G` publishes C events G ms apart (all at once
-//! when G is 0, so the writer batches them), each holding its publish time (ns since the
-//! Unix epoch). Prints `listening on http://IP:PORT` first.
+//! subscribes (resuming after `Last-Event-ID` when there is one); `GET /fire?count=C&gap_ms=G`
+//! publishes C events G ms apart (all at once when G is 0, so the writer batches them),
+//! each holding its publish time (ns since the Unix epoch); `GET /fill?count=C&bytes=B`
+//! publishes C events of B bytes of data and answers with the first one's id (a history
+//! to resume). Prints `listening on http://IP:PORT` first.
 
 #[path = "shared/fanout.rs"]
 mod fanout;
@@ -38,9 +40,37 @@ async fn route(
 ) -> Result<Response<Body>, Infallible> {
     Ok(match request.uri().path() {
         "/fanout" => hub
-            .subscribe(Subscribe::topic("bench"))
+            .subscribe(Subscribe::topic("bench").resume_from(&request))
             .into_response()
             .map(BodyExt::boxed_unsync),
+        "/fill" => {
+            let query = request.uri().query().unwrap_or_default();
+            let number = |name: &str| {
+                form_urlencoded::parse(query.as_bytes())
+                    .find(|(key, _)| key == name)
+                    .and_then(|(_, value)| value.parse::<usize>().ok())
+                    .unwrap_or(0)
+            };
+            let payload = "x".repeat(number("bytes"));
+            let mut first = String::new();
+            for chunk in 0..number("count").div_ceil(100) {
+                let publishes = (0..100.min(number("count") - chunk * 100))
+                    .map(|_| hub.publish("bench", Event::new().data(payload.clone())));
+                let ids = futures_util::future::join_all(publishes).await;
+                if chunk == 0 {
+                    first = ids
+                        .iter()
+                        .filter_map(|published| published.as_ref().ok())
+                        .min_by_key(|published| published.seq)
+                        .map_or_else(String::new, |published| published.id.clone());
+                }
+            }
+            Response::new(
+                Full::new(Bytes::from(first))
+                    .map_err(|e| match e {})
+                    .boxed_unsync(),
+            )
+        }
         "/fire" => {
             let (count, gap_ms) = fanout::fire_params(request.uri().query().unwrap_or_default());
             tokio::spawn(async move {

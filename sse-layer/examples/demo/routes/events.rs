@@ -9,10 +9,10 @@ use super::answer::{bad_request, query_number, Answer, Refusal};
 use crate::hubs::Hubs;
 
 /// `GET /events?interval_ms=N`: `tick` events every N ms, from a hub shared by every
-/// client of that interval, with ids 1, 2, 3… and data `{"n": id}`. After
-/// `Last-Event-ID: K` the stream replays from K+1 (the hub keeps the last 1,000 ticks);
-/// an id the hub never issued, or one too old, starts with a `reset` event, then the
-/// live ticks.
+/// client of that interval, with ids `<epoch>-1`, `<epoch>-2`… and data `{"n": …}`.
+/// After `Last-Event-ID: <epoch>-K` the stream replays from K+1 (the hub keeps the last
+/// 1,000 ticks); an id the hub never issued (from before a restart, say), or one too old,
+/// starts with a `reset` event, then the live ticks.
 ///
 /// For reconnect tests: `close_after=C` ends each connection after C events (the client
 /// reconnects and resumes), and `stop_after=S` answers `204 No Content` once the client

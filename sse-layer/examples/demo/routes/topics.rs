@@ -33,7 +33,13 @@ struct PublishRequest {
 /// `POST /publish {"topic": "...", "event"?: "...", "data": "..."}`: `202` with
 /// `{"id": "<the event's SSE id>"}`; `400` for invalid input, `503` when the shared log
 /// (Redis) cannot be reached.
+///
+/// With `Idempotency-Key: K` (1 to 255 visible ASCII characters), the event is published
+/// at most once per key: a retry (after a timeout, a 503) answers `202` with the first
+/// event's id and `Idempotent-Replayed: true` instead of publishing it again, and the
+/// same key with another topic or event gets `422`.
 pub(crate) async fn publish(hubs: &Hubs, request: Request<hyper::body::Incoming>) -> Answer {
+    let once = idempotency_key(&request)?;
     let PublishRequest { topic, event, data } = json_body(request).await?;
     check_topic(&topic)?;
     let mut built = Event::new();
@@ -42,15 +48,37 @@ pub(crate) async fn publish(hubs: &Hubs, request: Request<hyper::body::Incoming>
             .try_event(name)
             .map_err(|error| bad_request(&format!("invalid event: {error}")))?;
     }
-    let id = hubs
-        .publish(&topic, built.data(data))
+    let published = hubs
+        .publish(&topic, built.data(data), once.as_deref())
         .await
         .map_err(Refusal::from)?;
-    Ok(full(
+    let mut answer = full(
         StatusCode::ACCEPTED,
         "application/json",
-        serde_json::json!({ "id": id }).to_string(),
-    ))
+        serde_json::json!({ "id": published.id }).to_string(),
+    );
+    if !published.fresh {
+        answer.headers_mut().insert(
+            "idempotent-replayed",
+            http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(answer)
+}
+
+/// The `Idempotency-Key` header, if there is one and it is usable.
+fn idempotency_key(request: &Request<hyper::body::Incoming>) -> Result<Option<String>, Refusal> {
+    let Some(value) = request.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(key.to_owned()))
+        }
+        _ => Err(bad_request(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        )),
+    }
 }
 
 fn check_topic(topic: &str) -> Result<(), Refusal> {
@@ -70,6 +98,10 @@ impl From<HubError> for Refusal {
                 "too many distinct interval_ms values in use; try a common one".to_owned(),
             ),
             HubError::Invalid(why) => (StatusCode::BAD_REQUEST, why),
+            HubError::KeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "this Idempotency-Key was already used for another event".to_owned(),
+            ),
             HubError::Unavailable(why) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("the shared event log is unavailable: {why}"),

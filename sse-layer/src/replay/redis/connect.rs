@@ -2,7 +2,7 @@
 //! Sentinels name now (`redis+sentinel://`); and one connection per job, made on first use
 //! and made again (asking the Sentinels again) after any failure.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
@@ -93,11 +93,22 @@ impl Target {
     }
 }
 
+/// After a failed connect, callers fail at once for this long instead of each trying
+/// again: a thousand resumes waiting for Redis make one attempt, not a thousand.
+const CONNECT_BACKOFF: Duration = Duration::from_millis(100);
+
 /// One connection for one job (appending, reading, following), so that a slow command of
 /// one job never waits behind another's.
 pub(super) struct Link {
     config: AsyncConnectionConfig,
-    slot: Mutex<Option<MultiplexedConnection>>,
+    slot: Mutex<Slot>,
+}
+
+#[derive(Default)]
+struct Slot {
+    connection: Option<MultiplexedConnection>,
+    /// When the last attempt to connect failed, and why.
+    failed: Option<(Instant, LogError)>,
 }
 
 impl Link {
@@ -107,40 +118,56 @@ impl Link {
             config: AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(connect_timeout))
                 .set_response_timeout(Some(response_timeout)),
-            slot: Mutex::new(None),
+            slot: Mutex::new(Slot::default()),
         }
     }
 
-    /// The connection, made now if there is none.
+    /// The connection, made now if there is none (unless an attempt failed a moment ago:
+    /// then its error, at once).
     pub(super) async fn get(&self, target: &Target) -> Result<MultiplexedConnection, LogError> {
         let mut slot = self.slot.lock().await;
-        if let Some(connection) = &*slot {
+        if let Some(connection) = &slot.connection {
             return Ok(connection.clone());
         }
-        let connection = target
-            .client()
-            .await?
-            .get_multiplexed_async_connection_with_config(&self.config)
-            .await
-            .map_err(redis_error)?;
-        *slot = Some(connection.clone());
-        Ok(connection)
+        if let Some((at, error)) = &slot.failed {
+            if at.elapsed() < CONNECT_BACKOFF {
+                return Err(error.clone());
+            }
+        }
+        let connected = match target.client().await {
+            Ok(client) => client
+                .get_multiplexed_async_connection_with_config(&self.config)
+                .await
+                .map_err(redis_error),
+            Err(error) => Err(error),
+        };
+        match connected {
+            Ok(connection) => {
+                *slot = Slot {
+                    connection: Some(connection.clone()),
+                    failed: None,
+                };
+                Ok(connection)
+            }
+            Err(error) => {
+                slot.failed = Some((Instant::now(), error.clone()));
+                Err(error)
+            }
+        }
     }
 
     /// Forgets the connection after a failure: the next command connects again (to the
     /// primary the Sentinels name then). A command still in flight on the old one is
     /// abandoned with it.
     pub(super) async fn reset(&self) {
-        *self.slot.lock().await = None;
+        self.slot.lock().await.connection = None;
     }
-}
 
-impl Link {
     /// As [`reset`](Self::reset), from a destructor: skipped if a connect is under way
     /// (it makes a fresh connection anyway).
     pub(super) fn forget_now(&self) {
         if let Ok(mut slot) = self.slot.try_lock() {
-            *slot = None;
+            slot.connection = None;
         }
     }
 }

@@ -377,16 +377,27 @@ impl RedisLog {
 
     async fn read_head(&self, known: &Known) -> Result<Head, LogError> {
         self.inspect_once().await;
-        let reply = self.invoke(&self.reader, &self.head, known, |_| {}).await?;
+        let invoke = || self.invoke(&self.reader, &self.head, known, |_| {});
+        // Once more at once on a new connection: the first command after Redis came back
+        // fails on the connection that died with the old server. (Reading twice is
+        // harmless: a fence made by the first attempt is not made again.)
+        let reply = match invoke().await {
+            Ok(reply) => reply,
+            Err(_) => invoke().await?,
+        };
         parse_head(&mut reply.into_iter())
     }
 
     async fn read_after(&self, after: u64, max: usize, known: &Known) -> Result<Read, LogError> {
-        let reply = self
-            .invoke(&self.reader, &self.read, known, |invocation| {
+        let invoke = || {
+            self.invoke(&self.reader, &self.read, known, |invocation| {
                 invocation.arg(after).arg(max);
             })
-            .await?;
+        };
+        let reply = match invoke().await {
+            Ok(reply) => reply,
+            Err(_) => invoke().await?,
+        };
         let mut reply = reply.into_iter();
         let head = parse_head(&mut reply)?;
         let entries = as_array(reply.next().ok_or_else(malformed)?)?
