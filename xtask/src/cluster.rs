@@ -17,7 +17,7 @@ use http::Method;
 use sse_conformance::Transcript;
 
 use crate::requests::{body_text, events, publish, seq, Request};
-use crate::{cargo, run, start_demo, Server, BUILD_DEMO_AND_CHECKER};
+use crate::{run, start_demo, Server};
 
 /// Two demo instances on one Redis behind nginx.
 pub(crate) struct Cluster {
@@ -256,19 +256,12 @@ pub(crate) fn cluster(args: &[String]) -> i32 {
     if !ensure_prerequisites(&root) {
         return 2;
     }
-    let mut build = BUILD_DEMO_AND_CHECKER.to_vec();
-    if !debug {
-        build.push("--release");
-    }
-    if !run(&cargo(), &build) {
+    let Some(built) = crate::build_demo_and_checker(debug) else {
         return 2;
-    }
-    let profile = if debug { "debug" } else { "release" };
-    let target =
-        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
-    let binary = target.join(profile).join("examples/demo");
-    let checker = target.join(profile).join("sse-conformance");
-    let mut cluster = match Cluster::start(&binary, &target.join("cluster")) {
+    };
+    let binary = built.join("examples/demo");
+    let checker = built.join("sse-conformance");
+    let mut cluster = match Cluster::start(&binary, &crate::target_dir().join("cluster")) {
         Ok(cluster) => cluster,
         Err(error) => {
             eprintln!("xtask cluster: {error}");

@@ -72,6 +72,47 @@ fn main() {
     exit(code);
 }
 
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR`, or `target` in the workspace.
+pub(crate) fn target_dir() -> std::path::PathBuf {
+    std::env::var("CARGO_TARGET_DIR").map_or_else(
+        |_| {
+            std::env::current_dir()
+                .expect("a working directory")
+                .join("target")
+        },
+        std::path::PathBuf::from,
+    )
+}
+
+/// Builds the demo (with Redis support) and the checker, in release unless `debug`; the
+/// directory that holds them (`examples/demo`, `sse-conformance`), or `None` when the
+/// build failed.
+pub(crate) fn build_demo_and_checker(debug: bool) -> Option<std::path::PathBuf> {
+    let mut build = BUILD_DEMO_AND_CHECKER.to_vec();
+    if !debug {
+        build.push("--release");
+    }
+    run(&cargo(), &build).then(|| target_dir().join(if debug { "debug" } else { "release" }))
+}
+
+/// The flags of `soak` and `chaos`: `--quick` and `--debug`, in any order; `None` (after
+/// saying why) for anything else.
+pub(crate) fn quick_and_debug(task: &str, args: &[String]) -> Option<(bool, bool)> {
+    let (mut quick, mut debug) = (false, false);
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--debug" => debug = true,
+            other => {
+                eprintln!("xtask {task}: unknown argument {other:?}");
+                eprintln!("usage: cargo xtask {task} [--quick] [--debug]");
+                return None;
+            }
+        }
+    }
+    Some((quick, debug))
+}
+
 /// Runs a command, echoing it; returns whether it succeeded.
 pub(crate) fn run(program: &str, args: &[&str]) -> bool {
     eprintln!("$ {program} {}", args.join(" "));
@@ -311,23 +352,14 @@ fn demo(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let profile = if demo.debug { "debug" } else { "release" };
-    let mut build = BUILD_DEMO_AND_CHECKER.to_vec();
-    if !demo.debug {
-        build.push("--release");
-    }
-    if !run(&cargo(), &build) {
+    let Some(built) = build_demo_and_checker(demo.debug) else {
         return 2;
-    }
-    let target_dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let bin = |path: &str| format!("{target_dir}/{profile}/{path}");
+    };
+    let bin = |path: &str| built.join(path);
 
-    let Some((mut server, base)) = start_demo(
-        std::path::Path::new(&bin("examples/demo")),
-        &demo.addr,
-        FRONT_END_ORIGIN,
-        &[],
-    ) else {
+    let Some((mut server, base)) =
+        start_demo(&bin("examples/demo"), &demo.addr, FRONT_END_ORIGIN, &[])
+    else {
         return 2;
     };
     println!("demo server: {base}  (open it in a browser)");

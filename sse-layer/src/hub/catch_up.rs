@@ -214,9 +214,11 @@ impl CatchUp {
                 Some(through) if through >= self.position => {}
                 survived => {
                     let through = survived.unwrap_or(0);
-                    let reset =
-                        self.hub
-                            .reset_record(ResetReason::Lost, head.id_of(through), through);
+                    let reset = self.hub.shared.reset_record(
+                        ResetReason::Lost,
+                        head.id_of(through),
+                        through,
+                    );
                     queue.rewind(through, &reset);
                     self.position = through;
                 }
@@ -231,9 +233,10 @@ impl CatchUp {
             return self.reset_to_top(ResetReason::Expired, head, queue);
         }
         if let Some(reason) = self.reset_before.take() {
-            let reset = self
-                .hub
-                .reset_record(reason, head.id_of(self.position), self.position);
+            let reset =
+                self.hub
+                    .shared
+                    .reset_record(reason, head.id_of(self.position), self.position);
             queue.lock().push_replay(reset);
         }
         let index = page
@@ -249,6 +252,7 @@ impl CatchUp {
         self.reset_before = None;
         let reset = self
             .hub
+            .shared
             .reset_record(reason, head.id_of(head.top), head.top);
         queue.lock().push_replay(reset);
         self.epoch = head.epoch.clone();

@@ -399,16 +399,6 @@ impl Hub {
         close_every(&self.shared.lock(), reason);
     }
 
-    /// The reset event for `reason` at position `seq` (whose id is `cursor`); counted.
-    pub(crate) fn reset_record(
-        &self,
-        reason: ResetReason,
-        cursor: String,
-        seq: u64,
-    ) -> Arc<Record> {
-        self.shared.reset_record(reason, cursor, seq)
-    }
-
     /// Counts a resume answered with a replay (from elsewhere than the local log).
     pub(crate) fn count_replay_hit(&self) {
         self.shared.metrics.replay_hit.increment(1);

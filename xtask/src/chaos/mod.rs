@@ -17,10 +17,9 @@ mod bed;
 mod faults;
 mod watch;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use faults::{Ctx, TopicFault};
+use faults::{Ctx, OtherFault, TopicFault};
 
 /// One line of the table.
 pub(crate) struct Row {
@@ -48,36 +47,20 @@ impl Row {
 }
 
 pub(crate) fn chaos(args: &[String]) -> i32 {
-    let mut quick = false;
-    let mut debug = false;
-    for arg in args {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--debug" => debug = true,
-            other => {
-                eprintln!("xtask chaos: unknown argument {other:?} (use --quick, --debug)");
-                return 2;
-            }
-        }
-    }
+    let Some((quick, debug)) = crate::quick_and_debug("chaos", args) else {
+        return 2;
+    };
     let root = std::env::current_dir().expect("a working directory");
     if !crate::cluster::ensure_prerequisites(&root) {
         return 2;
     }
-    let mut build = crate::BUILD_DEMO_AND_CHECKER.to_vec();
-    if !debug {
-        build.push("--release");
-    }
-    if !crate::run(&crate::cargo(), &build) {
+    let Some(built) = crate::build_demo_and_checker(debug) else {
         return 2;
-    }
-    let target =
-        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
-    let profile = if debug { "debug" } else { "release" };
-    let dir = target.join("chaos");
+    };
+    let dir = crate::target_dir().join("chaos");
     let _ = std::fs::remove_dir_all(&dir);
     let ctx = Ctx {
-        binary: target.join(profile).join("examples/demo"),
+        binary: built.join("examples/demo"),
         dir,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -104,13 +87,14 @@ pub(crate) fn chaos(args: &[String]) -> i32 {
         row.recovered = None;
         rows.push((row, recovered));
     }
-    let others = [
-        runtime.block_on(faults::outage_new_instance(&ctx)),
-        runtime.block_on(faults::timed_out_publish(&ctx)),
-        runtime.block_on(faults::evicted_once_keys(&ctx, if quick { 3 } else { 10 })),
-        runtime.block_on(faults::memory_restart(&ctx)),
-    ];
-    for row in others {
+    for fault in [
+        OtherFault::OutageNewInstance,
+        OtherFault::TimedOutPublish,
+        OtherFault::EvictedOnceKeys(if quick { 3 } else { 10 }),
+        OtherFault::MemoryRestart,
+    ] {
+        eprintln!("xtask chaos: {fault:?}");
+        let row = runtime.block_on(faults::other_fault(&ctx, fault));
         let recovered = row.recovered.into_iter().collect();
         rows.push((row, recovered));
     }

@@ -65,32 +65,16 @@ pub(crate) struct Binaries {
 }
 
 pub(crate) fn soak(args: &[String]) -> i32 {
-    let mut quick = false;
-    let mut debug = false;
-    for arg in args {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--debug" => debug = true,
-            other => {
-                eprintln!("xtask soak: unknown argument {other:?}");
-                eprintln!("usage: cargo xtask soak [--quick] [--debug]");
-                return 2;
-            }
-        }
-    }
-    let mut build = crate::BUILD_DEMO_AND_CHECKER.to_vec();
-    if !debug {
-        build.push("--release");
-    }
-    if !crate::run(&crate::cargo(), &build) {
+    let Some((quick, debug)) = crate::quick_and_debug("soak", args) else {
         return 2;
-    }
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let profile = if debug { "debug" } else { "release" };
+    };
+    let Some(built) = crate::build_demo_and_checker(debug) else {
+        return 2;
+    };
     let binaries = Binaries {
-        demo: PathBuf::from(format!("{target}/{profile}/examples/demo")),
-        checker: PathBuf::from(format!("{target}/{profile}/sse-conformance")),
-        logs: PathBuf::from(format!("{target}/soak")),
+        demo: built.join("examples/demo"),
+        checker: built.join("sse-conformance"),
+        logs: crate::target_dir().join("soak"),
     };
     if let Err(error) = std::fs::create_dir_all(&binaries.logs) {
         eprintln!(
@@ -110,6 +94,7 @@ pub(crate) fn soak(args: &[String]) -> i32 {
         rows.extend(hostile::run_all(&binaries, scale).await);
         rows
     });
+    let profile = if debug { "debug" } else { "release" };
     print_table(&rows, profile, scale, started.elapsed());
     i32::from(rows.iter().any(|row| row.verdict.is_err()))
 }
