@@ -15,6 +15,13 @@
 //! tokio, hyper, rustls, clap or proptest.
 
 #![warn(missing_docs)]
+// On docs.rs: a badge on every item behind a feature (what `doc_auto_cfg` was).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// This crate's README (its crates.io page) runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadme;
 
 #[cfg(feature = "checker")]
 pub mod checks;

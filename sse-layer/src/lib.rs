@@ -35,6 +35,8 @@
 //! [`llm`], metric names in [`metrics`].
 
 #![warn(missing_docs)]
+// On docs.rs: a badge on every item behind a feature (what `doc_auto_cfg` was).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "axum")]
 pub mod axum;
@@ -68,8 +70,14 @@ pub use layer::{ResponseFuture, SseBody, SseLayer, SseService, DEFAULT_HEARTBEAT
 pub use overrides::StreamOverrides;
 pub use stream::{EventStream, StreamItem};
 
-// The README's examples run as doctests, so they cannot drift from the code (with the
-// `axum` feature, which its axum snippet uses; `cargo xtask ci` turns it on).
+// The READMEs' examples run as doctests, so they cannot drift from the code: this crate's
+// own (its crates.io page), and the repository's (with the `axum` feature, which its axum
+// snippet uses; `cargo xtask ci` turns it on; it lies outside the package, so only a
+// checkout runs it).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadme;
+
 #[cfg(all(doctest, feature = "axum"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;

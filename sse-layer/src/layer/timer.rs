@@ -75,7 +75,7 @@ impl StreamTimer {
     fn rearm(&mut self) {
         let next = self.next_deadline();
         if let Some(next) = next {
-            if self.set_for.map_or(true, |set_for| set_for > next) {
+            if self.set_for.is_none_or(|set_for| set_for > next) {
                 self.sleep.as_mut().reset(next);
                 self.set_for = Some(next);
             }
