@@ -125,13 +125,9 @@ impl Toolchain {
         if !installed {
             return None;
         }
-        let nightly = Command::new("rustup")
-            .args(["run", "nightly", "rustc", "--version"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        Some(Self { nightly })
+        Some(Self {
+            nightly: crate::nightly_installed(),
+        })
     }
 
     /// `cargo fuzz run` of `target` (from the fuzz directory, debug assertions on), then

@@ -78,6 +78,17 @@ fn main() {
     exit(code);
 }
 
+/// Whether rustup has a nightly toolchain (for what needs nightly features: fuzzing,
+/// docs as docs.rs builds them); without one, stable with `RUSTC_BOOTSTRAP=1` stands in.
+pub(crate) fn nightly_installed() -> bool {
+    Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 /// Where cargo puts what it builds: `CARGO_TARGET_DIR`, or `target` in the workspace.
 pub(crate) fn target_dir() -> std::path::PathBuf {
     std::env::var("CARGO_TARGET_DIR").map_or_else(

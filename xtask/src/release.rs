@@ -392,12 +392,7 @@ fn publish_dry_run() -> Result<String, String> {
 /// denied. The badges need a nightly feature: from a nightly toolchain if there is one,
 /// else from this one with `RUSTC_BOOTSTRAP=1` (as docs.rs's nightly would).
 fn docs_as_docs_rs() -> Result<String, String> {
-    let nightly = Command::new("rustup")
-        .args(["run", "nightly", "rustc", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
+    let nightly = crate::nightly_installed();
     let mut command = if nightly {
         let mut command = Command::new("rustup");
         command.args(["run", "nightly", "cargo"]);
