@@ -110,7 +110,19 @@ pub(crate) fn free_port() -> u16 {
 /// `dir`; `extra` arguments go on its command line.
 pub(crate) fn start_redis(dir: &Path, extra: &[&str]) -> Result<(Server, u16), String> {
     let port = free_port();
-    let redis = Command::new("redis-server")
+    let redis = spawn_redis(port, dir, extra)?;
+    wait_for_redis(port)?;
+    Ok((redis, port))
+}
+
+/// `redis-server` on loopback `port`, no automatic saves, its files (and any `dump.rdb` it
+/// loads at start) in `dir`; killed when dropped. It may not answer yet.
+pub(crate) fn spawn_redis<S: AsRef<std::ffi::OsStr>>(
+    port: u16,
+    dir: &Path,
+    extra: &[S],
+) -> Result<Server, String> {
+    Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
         .arg("--dir")
@@ -120,9 +132,7 @@ pub(crate) fn start_redis(dir: &Path, extra: &[&str]) -> Result<(Server, u16), S
         .stderr(Stdio::null())
         .spawn()
         .map(Server)
-        .map_err(|e| format!("cannot start redis-server: {e}"))?;
-    wait_for_redis(port)?;
-    Ok((redis, port))
+        .map_err(|e| format!("cannot start redis-server: {e}"))
 }
 
 /// Sends one inline command to the Redis on `port` and returns its raw answer.

@@ -115,8 +115,20 @@ pub(crate) fn release(args: &[String]) -> i32 {
     let metadata = cargo_metadata(&["--no-deps"]);
     step(
         "metadata",
-        metadata.and_then(|metadata| manifest_fields(&metadata)),
+        metadata
+            .clone()
+            .and_then(|metadata| manifest_fields(&metadata)),
     );
+    let checker_version = metadata
+        .ok()
+        .and_then(|metadata| {
+            Some(
+                package(&metadata, "sse-conformance")?["version"]
+                    .as_str()?
+                    .to_owned(),
+            )
+        })
+        .unwrap_or_default();
     step(
         "rust-version",
         cargo_metadata(&["--all-features"]).and_then(|m| msrv(&m)),
@@ -126,7 +138,10 @@ pub(crate) fn release(args: &[String]) -> i32 {
     }
     step("publish --dry-run", publish_dry_run());
     step("docs as docs.rs builds them", docs_as_docs_rs());
-    step("cargo install sse-conformance", install_and_run(&root));
+    step(
+        "cargo install sse-conformance",
+        install_and_run(&checker_version),
+    );
     step("dependency policy (cargo-deny)", dependency_policy(&root));
     if failures.is_empty() {
         eprintln!("xtask release: both crates are ready to publish");
@@ -435,8 +450,9 @@ fn docs_as_docs_rs() -> Result<String, String> {
 }
 
 /// `cargo install --path conformance` into a temporary root (a debug build, sharing the
-/// workspace's), then the installed binary: its version, and a check of the demo.
-fn install_and_run(root: &Path) -> Result<String, String> {
+/// workspace's), then the installed binary: its version (the crate's, `crate_version`),
+/// and a check of the demo.
+fn install_and_run(crate_version: &str) -> Result<String, String> {
     let install_root = crate::target_dir().join("install-root");
     let _ = std::fs::remove_dir_all(&install_root);
     let install_root_text = install_root.display().to_string();
@@ -463,14 +479,7 @@ fn install_and_run(root: &Path) -> Result<String, String> {
         .output()
         .map_err(|e| format!("{}: {e}", installed.display()))?;
     let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
-    let manifest =
-        std::fs::read_to_string(root.join("conformance/Cargo.toml")).map_err(|e| e.to_string())?;
-    let crate_version = manifest
-        .lines()
-        .find_map(|line| line.strip_prefix("version = "))
-        .map(|value| value.trim_matches('"'))
-        .unwrap_or_default();
-    if version != format!("sse-conformance {crate_version}") {
+    if crate_version.is_empty() || version != format!("sse-conformance {crate_version}") {
         return Err(format!(
             "--version printed {version:?}, not the crate's {crate_version}"
         ));

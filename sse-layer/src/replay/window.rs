@@ -39,6 +39,8 @@ pub(crate) enum Join {
 impl Window {
     /// The window of `head`, continuing after sequence number `base`.
     pub(crate) fn new(head: Head, base: u64, max_events: usize, max_bytes: usize) -> Self {
+        // The ring's own epoch is never written: records carry their ids already, and the
+        // window answers ids from `head`.
         let mut log = MemoryLog::with_epoch(Arc::from("w"), max_events, max_bytes);
         log.start_after(base);
         Self {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cluster::free_port;
+use crate::cluster::{free_port, spawn_redis};
 use crate::{start_demo, Server};
 
 /// How long a server gets to answer after it starts, or a failover to complete.
@@ -26,10 +26,15 @@ impl RedisNode {
         let port = free_port();
         let dir = dir.join(format!("redis-{port}"));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        // Faults need `DEBUG SLEEP`, and a replica connects without a password.
         let mut node = Self {
             port,
             dir,
-            extra: extra.iter().map(|arg| (*arg).to_owned()).collect(),
+            extra: ["--protected-mode", "no", "--enable-debug-command", "yes"]
+                .iter()
+                .chain(extra)
+                .map(|arg| (*arg).to_owned())
+                .collect(),
             process: None,
         };
         node.restart().await?;
@@ -42,18 +47,7 @@ impl RedisNode {
 
     /// Starts the server (loading `dump.rdb` if one is there); returns when it answers.
     pub(crate) async fn restart(&mut self) -> Result<Instant, String> {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
-            .args(["--enable-debug-command", "yes"])
-            .arg("--dir")
-            .arg(&self.dir)
-            .args(&self.extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start redis-server: {e}"))?;
-        self.process = Some(Server(child));
+        self.process = Some(spawn_redis(self.port, &self.dir, &self.extra)?);
         let deadline = Instant::now() + PATIENCE;
         while self.cli(&["PING"]).as_deref() != Some("PONG") {
             if Instant::now() > deadline {
