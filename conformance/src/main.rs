@@ -118,8 +118,9 @@ struct JudgeArgs {
     /// The origin of the page that would read the stream (enables the CORS checks).
     #[arg(long)]
     origin: Option<String>,
-    /// The longest silence allowed before proxies cut the stream.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    /// The longest silence allowed before proxies cut the stream (judged with 5% slack
+    /// for timer jitter; 45 s is under the shortest common proxy idle timeout, 60 s).
+    #[arg(long, default_value = "45s", value_parser = parse_duration)]
     heartbeat_max: Duration,
     /// Streams that end by themselves sooner than this cost clients a reconnect too
     /// often (judged when --duration is at least this long).

@@ -383,6 +383,31 @@ impl Parser {
         }
     }
 
+    /// A parser for a stream a client reconnected to with `Last-Event-ID: last_event_id`:
+    /// the last-event-id string starts there, as an `EventSource` keeps it across the
+    /// reconnect, so events before the stream's first `id` field carry it.
+    ///
+    /// ```
+    /// use sse_conformance::parser::{Item, Parser, ParserOptions};
+    ///
+    /// let mut parser = Parser::resuming(ParserOptions::default(), "7");
+    /// let items = parser.feed_to_vec(b"data: hello\n\nid: 8\ndata: next\n\n").unwrap();
+    /// let ids: Vec<&str> = items
+    ///     .iter()
+    ///     .filter_map(|item| match item {
+    ///         Item::Event(event) => Some(event.last_event_id.as_str()),
+    ///         _ => None,
+    ///     })
+    ///     .collect();
+    /// assert_eq!(ids, ["7", "8"]);
+    /// ```
+    pub fn resuming(options: ParserOptions, last_event_id: &str) -> Self {
+        let mut parser = Self::with_options(options);
+        parser.last_event_id = last_event_id.to_owned();
+        parser.id_buffer = last_event_id.to_owned();
+        parser
+    }
+
     /// The last-event-id string: what a client would send as `Last-Event-ID` now.
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id

@@ -23,6 +23,10 @@ pub struct Limits {
     pub max_events: Option<usize>,
     /// Stop after this many body bytes.
     pub max_bytes: usize,
+    /// Count only events that carry an event ID towards `max_events`: a reconnect waits
+    /// for the event that continues the stream, not for a greeting sent before the
+    /// stream's first `id` field.
+    pub only_events_with_id: bool,
 }
 
 impl Default for Limits {
@@ -31,6 +35,7 @@ impl Default for Limits {
             duration: Duration::from_secs(10),
             max_events: None,
             max_bytes: 64 << 20,
+            only_events_with_id: false,
         }
     }
 }
@@ -114,7 +119,10 @@ where
         }
         let at = start.elapsed();
         let _ = parser.feed(&data, |item| {
-            events += usize::from(matches!(item, Item::Event(_)))
+            if let Item::Event(event) = item {
+                events +=
+                    usize::from(!limits.only_events_with_id || !event.last_event_id.is_empty());
+            }
         });
         bytes += data.len();
         chunks.push(Chunk {

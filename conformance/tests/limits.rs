@@ -42,6 +42,7 @@ async fn a_gzip_bomb_is_inflated_only_up_to_the_byte_limit() {
         duration: Duration::from_secs(5),
         max_events: None,
         max_bytes: 256 * 1024,
+        only_events_with_id: false,
     };
     let transcript = observe_served(bomb, limits).await;
     let kept: usize = transcript

@@ -5,7 +5,7 @@ use super::check::{Check, Context, Scope};
 use super::probe::{Plan, Probe, ProbePlan};
 use super::verdict::{Outcome, Severity};
 use crate::client::Target;
-use crate::echo::EchoOutcome;
+use crate::echo::{EchoEvent, EchoOutcome};
 
 pub(super) const ECHO_ROUNDTRIP: Check = Check {
     id: "echo-roundtrip",
@@ -37,24 +37,153 @@ fn echo_roundtrip(context: &Context<'_>) -> Outcome {
         Probe::NotRun(why) => return Outcome::skip(why.clone()),
         Probe::Answered(_) => return Outcome::skip("the echo test did not run"),
     };
-    match outcome {
-        EchoOutcome::NotRun(why) => Outcome::skip(why.clone()),
+    let report = match outcome {
+        EchoOutcome::NotRun(why) => return Outcome::skip(why.clone()),
         EchoOutcome::CouldNotRun(why) => {
-            Outcome::fail(format!("the echo endpoint could not be used: {why}"))
+            return Outcome::fail(format!("the echo endpoint could not be used: {why}"))
         }
-        EchoOutcome::Passed { cases } => Outcome::pass(format!(
-            "{cases} scripts of hostile events round-tripped exactly"
-        )),
-        EchoOutcome::Failed {
-            reason,
-            minimal,
-            cases,
-        } => {
-            let minimal = serde_json::json!({ "events": minimal }).to_string();
-            Outcome::fail(format!(
-                "the encoder is wrong (after {cases} cases): {reason}"
-            ))
-            .with(format!("minimal input: {minimal}"))
-        }
+        EchoOutcome::Ran(report) => report,
+    };
+    let limit = report.size_limit.as_ref().map(|limit| {
+        format!(
+            "the echo route refused {} larger script(s) with {} {} from {} bytes of request (it answered up to {} bytes): a request size limit of the route, not an encoder fault; events that large were not judged",
+            limit.refused,
+            limit.status,
+            limit.content_type,
+            limit.smallest_refused,
+            limit.largest_answered
+        )
+    });
+    if report.faults.is_empty() {
+        let judged = format!(
+            "{} scripts of hostile events round-tripped exactly",
+            report.judged
+        );
+        return match limit {
+            None => Outcome::pass(judged),
+            Some(limit) => Outcome::warn(limit).with(judged),
+        };
+    }
+    let names: Vec<&str> = report
+        .faults
+        .iter()
+        .map(|fault| fault.case.as_str())
+        .collect();
+    let mut outcome = Outcome::fail(format!(
+        "the encoder is wrong, {} distinct fault(s) in {} scripts: {}",
+        report.faults.len(),
+        report.judged,
+        names.join("; ")
+    ));
+    for fault in &report.faults {
+        outcome = outcome.with(format!(
+            "{}: {} (minimal input: {})",
+            fault.case,
+            cut(&fault.reason, MAX_REASON_CHARS),
+            shown(&fault.minimal)
+        ));
+    }
+    match limit {
+        Some(limit) => outcome.with(limit),
+        None => outcome,
+    }
+}
+
+/// The longest reason shown per fault: a wrong answer to a large event is described in
+/// full by the oracle, but the minimal input already says what was sent.
+const MAX_REASON_CHARS: usize = 600;
+/// Strings longer than this are shown by their repeating unit, or cut.
+const LONG_TEXT: usize = 80;
+
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((at, _)) => format!("{}… ({} more bytes)", &text[..at], text.len() - at),
+    }
+}
+
+/// A script as the echo request sends it, with every long string shortened: `"x\r\n"
+/// × 20000` for a repetition, its start and length otherwise.
+fn shown(events: &[EchoEvent]) -> String {
+    let short = |text: &Option<String>| {
+        text.as_ref().map(|text| {
+            if text.len() <= LONG_TEXT {
+                return serde_json::Value::String(text.clone());
+            }
+            let summary = match repeating_unit(text) {
+                Some(unit) => format!(
+                    "{} × {} ({} bytes)",
+                    serde_json::Value::String(unit.to_owned()),
+                    text.len() / unit.len(),
+                    text.len()
+                ),
+                None => format!("{}… ({} bytes)", cut(text, 40), text.len()),
+            };
+            serde_json::Value::String(summary)
+        })
+    };
+    let events: Vec<serde_json::Value> = events
+        .iter()
+        .map(|event| {
+            let mut object = serde_json::Map::new();
+            let fields = [
+                ("id", short(&event.id)),
+                ("event", short(&event.event)),
+                ("data", short(&event.data)),
+                ("retry", event.retry.map(serde_json::Value::from)),
+                ("comment", short(&event.comment)),
+            ];
+            for (name, value) in fields {
+                if let Some(value) = value {
+                    object.insert(name.to_owned(), value);
+                }
+            }
+            serde_json::Value::Object(object)
+        })
+        .collect();
+    serde_json::json!({ "events": events }).to_string()
+}
+
+/// The shortest unit (at most 64 bytes) that `text` is whole copies of.
+fn repeating_unit(text: &str) -> Option<&str> {
+    (1..=64.min(text.len() / 2))
+        .filter(|&len| text.len().is_multiple_of(len) && text.is_char_boundary(len))
+        .map(|len| &text[..len])
+        .find(|unit| {
+            text.as_bytes()
+                .chunks(unit.len())
+                .all(|chunk| chunk == unit.as_bytes())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_script_is_shown_by_its_repeating_unit() {
+        let large = EchoEvent {
+            data: Some("ab\r\n".repeat(15_000)),
+            ..EchoEvent::default()
+        };
+        let text = shown(&[large]);
+        assert!(text.contains("× 15000 (60000 bytes)"), "{text}");
+        assert!(text.len() < 200, "{text}");
+        let random = EchoEvent {
+            data: Some(
+                (0..200)
+                    .map(|n| char::from(b'a' + (n * 7 % 26) as u8))
+                    .collect(),
+            ),
+            ..EchoEvent::default()
+        };
+        assert!(shown(&[random]).contains("(200 bytes)"));
+        assert_eq!(
+            shown(&[EchoEvent {
+                id: Some("1".into()),
+                ..EchoEvent::default()
+            }]),
+            r#"{"events":[{"id":"1"}]}"#
+        );
     }
 }

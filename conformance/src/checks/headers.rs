@@ -1,7 +1,7 @@
 //! Checks on the status line and response headers.
 
 use super::check::{Check, Context, Scope};
-use super::verdict::{Outcome, Severity};
+use super::verdict::{secs, Outcome, Severity};
 
 pub(super) const STATUS: Check = Check {
     id: "status",
@@ -139,10 +139,13 @@ fn no_content_length(context: &Context<'_>) -> Outcome {
     }
 }
 
+/// A compressed stream silent this long after its headers is held by its compressor.
+const HELD_BACK_MS: f64 = 1000.0;
+
 pub(super) const CONTENT_ENCODING: Check = Check {
     id: "content-encoding",
     spec: "field knowledge: compressors buffer unless flushed per event (tower-http, nginx gzip, Express compression)",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     title: "the stream is not compressed (or is flushed per event)",
     scope: Scope::EachStream,
     probe: None,
@@ -158,7 +161,21 @@ fn content_encoding(context: &Context<'_>) -> Outcome {
         Some(encoding) if encoding.eq_ignore_ascii_case("identity") => Outcome::pass("identity"),
         Some(encoding) => {
             let bursts = super::timing::bursts(context);
-            if bursts.is_empty() {
+            let waited = context.transcript.observed_ms - context.transcript.headers_at_ms;
+            let analysis = context.analysis;
+            if analysis.events == 0 && analysis.comments == 0 && waited >= HELD_BACK_MS {
+                // A naive compressor writes its header and holds everything else until its
+                // buffer fills: the client sees a stream that never says anything.
+                Outcome::fail(format!(
+                    "Content-Encoding: {encoding} and not one event or comment arrived in {}: the compressor holds the stream (flush after every event, or do not compress text/event-stream)",
+                    secs(waited)
+                ))
+                .with(format!(
+                    "{} bytes decoded in {}",
+                    context.transcript.chunks.iter().map(|chunk| chunk.bytes.len()).sum::<usize>(),
+                    secs(waited)
+                ))
+            } else if bursts.is_empty() {
                 Outcome::warn(format!(
                     "Content-Encoding: {encoding}: compressed streams arrive late unless the compressor flushes every event"
                 ))

@@ -14,11 +14,13 @@
 //! | `resume.rs` | `resume`, `resume-unknown-id` (probes: reconnects with `Last-Event-ID`) |
 //! | `auth.rs` | `auth-rejection` (probe: the request without its credentials) |
 //! | `echo.rs` | `echo-roundtrip` (probe: the echo property test) |
+//! | `accept.rs` | `accept-any` (probe: the request with curl's `Accept: */*`) |
 //!
 //! Below them, shared by all: `check.rs` (what a check is, what it sees), `probe.rs`
 //! (how a check describes its requests and gets their answers), `options.rs` and
 //! `verdict.rs`.
 
+mod accept;
 mod auth;
 mod check;
 mod cors;
@@ -40,7 +42,7 @@ use std::borrow::Cow;
 use crate::transcript::{Analysis, Transcript};
 
 pub use check::{Check, Context, Scope, Stream};
-pub use options::CheckOptions;
+pub use options::{CheckOptions, HEARTBEAT_JITTER};
 pub use probe::{Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes, PROBE_MAX_BYTES};
 pub use timing::{timing_marks, Burst, Silence, TimingMarks};
 pub use verdict::{Outcome, Severity, Status};
@@ -70,6 +72,7 @@ pub static CATALOGUE: &[Check] = &[
     framing::END_OF_STREAM,
     lifetime::STREAM_LIFETIME,
     echo::ECHO_ROUNDTRIP,
+    accept::ACCEPT_ANY,
 ];
 
 /// Looks a check up by id.

@@ -50,6 +50,7 @@ impl Plan<'_> {
             duration,
             max_events: events,
             max_bytes: PROBE_MAX_BYTES,
+            only_events_with_id: false,
         }
     }
 }

@@ -11,6 +11,7 @@ use super::check::{Check, Context, Scope};
 use super::probe::{Plan, ProbePlan, ProbeRequest};
 use super::verdict::{Outcome, Severity, Status};
 use crate::client::Limits;
+use crate::parser::{Item, Parser, ParserOptions};
 use crate::transcript::{Analysis, Transcript};
 
 /// The longest a reconnect is read for: long enough for a slow ticker's next events.
@@ -23,7 +24,7 @@ pub struct ResumePoint {
     pub last_event_id: String,
     /// The id of the event that followed it in the main stream.
     pub expected_next: String,
-    /// Every id seen up to and including `last_event_id`.
+    /// Every id the client had seen: `last_event_id`'s (the events before it had none).
     pub seen_before: Vec<String>,
 }
 
@@ -38,7 +39,8 @@ pub fn resume_point(analysis: &Analysis) -> Option<ResumePoint> {
     Some(ResumePoint {
         last_event_id: ids[pivot].to_owned(),
         expected_next: (*next).to_owned(),
-        seen_before: ids[..=pivot].iter().map(|id| (*id).to_owned()).collect(),
+        // Events before the pivot had no id (a greeting): nothing a client could repeat.
+        seen_before: vec![ids[pivot].to_owned()],
     })
 }
 
@@ -62,7 +64,11 @@ fn plan_resume(plan: &Plan<'_>) -> ProbePlan {
             "the stream sent no two distinct ids, so there is no point to resume from".into(),
         );
     };
-    let limits = plan.limits(Some(1), plan.options.duration.unwrap_or(RECONNECT_READ));
+    let limits = Limits {
+        // Read up to the event that continues the stream, past any greeting.
+        only_events_with_id: true,
+        ..plan.limits(Some(1), plan.options.duration.unwrap_or(RECONNECT_READ))
+    };
     reconnect(plan, &point.last_event_id, limits)
 }
 
@@ -124,36 +130,88 @@ pub(crate) fn judge_resume(answer: &Transcript, point: &ResumePoint) -> Outcome 
             answer.status
         ));
     }
-    let analysis = answer.analyze();
-    let Some((_, first)) = analysis.events().next() else {
-        return Outcome::warn("no event arrived after reconnecting, so resume could not be judged");
+    let seen = as_the_browser_sees_it(answer, &point.last_event_id);
+    let Some(first) = seen.iter().position(|event| event.has_id) else {
+        if let Some(event) = seen.last().filter(|event| event.id != point.last_event_id) {
+            return Outcome::fail(
+                "the resumed stream reset the last event ID: a later reconnect starts over",
+            )
+            .with(format!("last event ID after reconnecting: {:?}", event.id));
+        }
+        return Outcome::warn(match seen.len() {
+            0 => "no event arrived after reconnecting, so resume could not be judged".to_owned(),
+            n => format!(
+                "{n} events arrived after reconnecting, none with an id, so resume could not be judged"
+            ),
+        });
     };
-    let got = &first.last_event_id;
-    let seen = format!(
-        "first event after reconnecting has id {got:?}; expected {:?}",
-        point.expected_next
-    );
+    let got = &seen[first].id;
+    let judged = |outcome: Outcome| {
+        let outcome = outcome.with(format!(
+            "first event with an id after reconnecting has id {got:?}; expected {:?}",
+            point.expected_next
+        ));
+        match first {
+            0 => outcome,
+            n => outcome.with(format!(
+                "{n} event(s) without an id came first (a greeting): a browser keeps Last-Event-ID {:?} through them",
+                point.last_event_id
+            )),
+        }
+    };
     if *got == point.expected_next {
-        return Outcome::pass(format!(
+        return judged(Outcome::pass(format!(
             "continued with {got:?}, right after {:?}",
             point.last_event_id
-        ))
-        .with(seen);
-    }
-    if got.is_empty() {
-        return Outcome::fail("the resumed stream's first event has no id").with(seen);
+        )));
     }
     if point.seen_before.first() == Some(got) {
-        return Outcome::fail(
+        return judged(Outcome::fail(
             "restarted from the beginning: Last-Event-ID was ignored, clients get repeats",
-        )
-        .with(seen);
+        ));
     }
     if point.seen_before.contains(got) {
-        return Outcome::fail("replayed events the client already had").with(seen);
+        return judged(Outcome::fail("replayed events the client already had"));
     }
-    Outcome::warn("continued, but not with the event that followed: events may have been skipped")
-        .with(seen)
+    judged(Outcome::warn(
+        "continued, but not with the event that followed: events may have been skipped",
+    ))
+}
+
+/// One event of a resumed stream, as an `EventSource` that reconnected with
+/// `Last-Event-ID` sees it.
+struct SeenEvent {
+    /// The stream had set an id by this event (a fresh parse sees one): before that,
+    /// events carry the id the client reconnected with.
+    has_id: bool,
+    /// The event's last event ID, the reconnect's id until an `id` field moves it.
+    id: String,
+}
+
+/// The events of `answer` with the last event ID a browser gives them: the one it
+/// reconnected with, until the stream's first `id` field.
+fn as_the_browser_sees_it(answer: &Transcript, reconnected_with: &str) -> Vec<SeenEvent> {
+    let mut parser = Parser::resuming(ParserOptions::default(), reconnected_with);
+    let mut fresh = Parser::new();
+    let mut ids = Vec::new();
+    let mut browser = Vec::new();
+    for chunk in &answer.chunks {
+        let _ = fresh.feed(&chunk.bytes, |item| {
+            if let Item::Event(event) = item {
+                ids.push(!event.last_event_id.is_empty());
+            }
+        });
+        let _ = parser.feed(&chunk.bytes, |item| {
+            if let Item::Event(event) = item {
+                browser.push(event.last_event_id);
+            }
+        });
+    }
+    browser
+        .into_iter()
+        .zip(ids)
+        .map(|(id, has_id)| SeenEvent { has_id, id })
+        .collect()
 }
 
 pub(super) const RESUME_UNKNOWN_ID: Check = Check {

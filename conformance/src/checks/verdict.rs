@@ -11,6 +11,8 @@ pub enum Severity {
     Error,
     /// Clients work, but proxies, caches or timing will hurt in production.
     Warning,
+    /// What some clients get, worth knowing; never a failure (at worst a warning).
+    Info,
 }
 
 /// The verdict of one check.

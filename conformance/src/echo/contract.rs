@@ -51,18 +51,52 @@ pub enum EchoOutcome {
     NotRun(String),
     /// The server could not be used (refused, timed out), and why.
     CouldNotRun(String),
-    /// Every case round-tripped.
-    Passed {
-        /// Cases tried.
-        cases: usize,
-    },
-    /// A case failed; `minimal` is the shrunk input.
-    Failed {
-        /// What differed.
-        reason: String,
-        /// The smallest failing input found.
-        minimal: Vec<EchoEvent>,
-        /// Cases tried before the failure.
-        cases: usize,
-    },
+    /// The run went through: what it found.
+    Ran(EchoReport),
+}
+
+/// What a run of the echo test found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EchoReport {
+    /// Scripts whose answer was judged (refused ones are not).
+    pub judged: usize,
+    /// Every distinct encoder fault, each with its own minimal input: the fixed cases
+    /// that failed, then what random scripts found that no failed fixed case explains.
+    pub faults: Vec<EchoFault>,
+    /// A request size limit of the echo route: larger scripts were refused, so events
+    /// that large were not judged. Not an encoder fault.
+    pub size_limit: Option<SizeLimit>,
+}
+
+impl EchoReport {
+    /// True when every judged script round-tripped.
+    pub fn passed(&self) -> bool {
+        self.faults.is_empty()
+    }
+}
+
+/// One encoder fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EchoFault {
+    /// The fixed case's name, or what kind of random script showed it.
+    pub case: String,
+    /// What differed.
+    pub reason: String,
+    /// The smallest input found that shows it.
+    pub minimal: Vec<EchoEvent>,
+}
+
+/// Valid scripts the echo route refused for their size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizeLimit {
+    /// How many scripts were refused.
+    pub refused: usize,
+    /// The answer's status.
+    pub status: u16,
+    /// The answer's content type (empty if none).
+    pub content_type: String,
+    /// The smallest refused request body found by shrinking, in bytes.
+    pub smallest_refused: usize,
+    /// The largest request body that was answered, in bytes.
+    pub largest_answered: usize,
 }

@@ -16,7 +16,7 @@ mod generate;
 mod oracle;
 mod runner;
 
-pub use contract::{EchoEvent, EchoOutcome};
+pub use contract::{EchoEvent, EchoFault, EchoOutcome, EchoReport, SizeLimit};
 pub use generate::echo_events;
-pub use oracle::{expected_items, invalid_cases, known_bug_cases};
+pub use oracle::{expected_items, invalid_cases, known_bug_cases, KnownBug};
 pub use runner::run_echo;

@@ -31,47 +31,128 @@ pub fn expected_items(events: &[EchoEvent]) -> Vec<Item> {
     items
 }
 
+/// A fixed case: a bug a real encoder has, the smallest script that shows it, and which
+/// scripts it would spoil (once it is found, random scripts that hit it again would only
+/// report it twice).
+#[derive(Debug, Clone)]
+pub struct KnownBug {
+    /// What must hold, as reports name it.
+    pub name: &'static str,
+    /// The smallest script that shows the bug.
+    pub events: Vec<EchoEvent>,
+    /// True for an event that the bug would spoil.
+    pub hits: fn(&EchoEvent) -> bool,
+}
+
+impl KnownBug {
+    /// True if the bug would spoil `events`.
+    pub fn spoils(&self, events: &[EchoEvent]) -> bool {
+        events.iter().any(self.hits)
+    }
+}
+
+/// The lines of a data value, split at CRLF, CR and LF as a client splits them.
+fn data_lines(data: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = data;
+    while let Some(at) = rest.find(['\r', '\n']) {
+        lines.push(&rest[..at]);
+        let skip = if rest[at..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[at + skip..];
+    }
+    lines.push(rest);
+    lines
+}
+
+fn has_lone_cr(text: &str) -> bool {
+    text.match_indices('\r')
+        .any(|(at, _)| !text[at + 1..].starts_with('\n'))
+}
+
 /// The fixed cases: each is a bug a real encoder has (CRLF written as two line breaks,
 /// empty data written as no data line, a leading space or a lone CR lost, a comment or
 /// an id that lets a line break through).
-pub fn known_bug_cases() -> Vec<(&'static str, Vec<EchoEvent>)> {
+pub fn known_bug_cases() -> Vec<KnownBug> {
     let with = |f: fn(&mut EchoEvent)| {
         let mut event = EchoEvent::data("x");
         f(&mut event);
         vec![event]
     };
+    fn bug(name: &'static str, events: Vec<EchoEvent>, hits: fn(&EchoEvent) -> bool) -> KnownBug {
+        KnownBug { name, events, hits }
+    }
     vec![
-        (
+        bug(
             "CRLF in data is one line break",
             vec![EchoEvent::data("a\r\nb")],
+            |e| e.data.as_deref().is_some_and(|d| d.contains("\r\n")),
         ),
-        ("empty data is still an event", vec![EchoEvent::data("")]),
-        (
+        bug(
+            "empty data is still an event",
+            vec![EchoEvent::data("")],
+            |e| e.data.as_deref() == Some(""),
+        ),
+        bug(
             "a leading space in data survives",
             vec![EchoEvent::data(" leading")],
+            |e| {
+                e.data
+                    .as_deref()
+                    .is_some_and(|d| data_lines(d).iter().any(|line| line.starts_with(' ')))
+            },
         ),
-        ("a lone CR at the end of data", vec![EchoEvent::data("x\r")]),
-        ("a lone CR inside data", vec![EchoEvent::data("a\rb")]),
-        (
+        bug(
+            "a lone CR at the end of data",
+            vec![EchoEvent::data("x\r")],
+            |e| e.data.as_deref().is_some_and(has_lone_cr),
+        ),
+        bug(
+            "a lone CR inside data",
+            vec![EchoEvent::data("a\rb")],
+            |e| e.data.as_deref().is_some_and(has_lone_cr),
+        ),
+        bug(
             "trailing LF and blank lines in data",
             vec![EchoEvent::data("a\n\nb\n")],
+            |e| {
+                e.data.as_deref().is_some_and(|d| {
+                    let lines = data_lines(d);
+                    lines.len() > 1 && lines.iter().any(|line| line.is_empty())
+                })
+            },
         ),
-        (
+        bug(
             "a leading space in an id survives",
             with(|e| e.id = Some(" 1".into())),
+            |e| e.id.as_deref().is_some_and(|id| id.starts_with(' ')),
         ),
-        (
+        bug(
             "a comment cannot inject a field",
             with(|e| e.comment = Some("c\r\ndata: injected\r\rid: 9".into())),
+            |e| {
+                e.comment
+                    .as_deref()
+                    .is_some_and(|c| c.contains(['\r', '\n']))
+            },
         ),
-        (
+        bug(
             "event type and retry",
             with(|e| {
                 e.event = Some("tick".into());
                 e.retry = Some(1500);
             }),
+            |e| e.event.is_some() || e.retry.is_some(),
         ),
-        ("multi-byte text", vec![EchoEvent::data("é日本😀\u{FEFF}")]),
+        bug(
+            "multi-byte text",
+            vec![EchoEvent::data("é日本😀\u{FEFF}")],
+            |e| {
+                [&e.id, &e.event, &e.data, &e.comment]
+                    .into_iter()
+                    .flatten()
+                    .any(|text| !text.is_ascii())
+            },
+        ),
     ]
 }
 
@@ -103,6 +184,16 @@ pub fn invalid_cases() -> Vec<(&'static str, Vec<EchoEvent>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_known_bug_spoils_its_own_case_and_not_plain_text() {
+        let plain = [EchoEvent::data("plain text")];
+        for bug in known_bug_cases() {
+            assert!(bug.spoils(&bug.events), "{}", bug.name);
+            assert!(!bug.spoils(&plain), "{}", bug.name);
+        }
+        assert_eq!(data_lines("a\r\nb\rc\n"), ["a", "b", "c", ""]);
+    }
 
     #[test]
     fn ids_persist_and_data_is_normalised() {

@@ -1,37 +1,65 @@
 //! The runner: sends scripts to an echo endpoint, judges each answer against the
-//! oracle, and shrinks a failure with proptest.
+//! oracle, and shrinks every distinct failure with proptest's value trees.
+//!
+//! Every fixed case runs, and each that fails is a fault of its own. Random scripts then
+//! run, except those a fault already found would spoil (they could only report it
+//! again), and each new failure is shrunk to its own minimal input. A valid script the
+//! route refuses (a `400` or `413` from a body limit) is not an encoding: it is shrunk
+//! to the smallest refused size and reported as a limit, unless the route answered larger
+//! scripts, which makes the refusal a fault.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method};
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, TestRunner};
 
-use super::contract::{EchoEvent, EchoOutcome};
+use super::contract::{EchoEvent, EchoFault, EchoOutcome, EchoReport, SizeLimit};
 use super::generate::echo_events;
-use super::oracle::{expected_items, invalid_cases, known_bug_cases};
+use super::oracle::{expected_items, invalid_cases, known_bug_cases, KnownBug};
 use crate::client::{observe, Limits, Target};
 use crate::parser::Item;
 
+/// Random failures shrunk and reported at most: each shrink costs up to
+/// [`MAX_SHRINK_STEPS`] round trips.
+const MAX_RANDOM_FAILURES: usize = 3;
+/// Round trips one shrink may take.
+const MAX_SHRINK_STEPS: usize = 300;
+/// Random scripts drawn at most, per script asked for: the ones a found fault would
+/// spoil are drawn but not sent.
+const DRAWS_PER_CASE: u32 = 8;
+
+/// The judgment of one script's round trip.
 enum RoundTrip {
+    /// Exactly the events asked for.
     Ok,
     /// The server's answer is wrong.
     Wrong(String),
+    /// A valid script was answered with an error status, not a stream.
+    Refused {
+        status: u16,
+        content_type: String,
+        excerpt: String,
+    },
     /// The server could not be used.
     Transport(String),
 }
 
+/// The request body of a script, as it is sent.
+fn request_body(events: &[EchoEvent]) -> String {
+    serde_json::json!({ "events": events }).to_string()
+}
+
 /// Sends one script to the echo endpoint and judges the answer.
 async fn round_trip(endpoint: &Target, events: &[EchoEvent]) -> RoundTrip {
-    let body = serde_json::json!({ "events": events }).to_string();
     let target = Target {
         method: Method::POST,
         headers: vec![(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body: Some(Bytes::from(body)),
+        body: Some(Bytes::from(request_body(events))),
         ..endpoint.clone()
     };
     let limits = Limits {
@@ -64,10 +92,17 @@ async fn round_trip(endpoint: &Target, events: &[EchoEvent]) -> RoundTrip {
             .chars()
             .take(200)
             .collect::<String>();
+        let content_type = transcript.header("content-type").unwrap_or("").to_owned();
+        if transcript.status >= 400 {
+            return RoundTrip::Refused {
+                status: transcript.status,
+                content_type,
+                excerpt: body,
+            };
+        }
         return RoundTrip::Wrong(format!(
-            "answered {} {} to valid events: {body}",
+            "answered {} {content_type} to valid events: {body}",
             transcript.status,
-            transcript.header("content-type").unwrap_or("")
         ));
     }
     let expected = expected_items(events);
@@ -114,69 +149,266 @@ fn describe(items: &[Item]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-/// Runs the fixed cases, the invalid cases, then `cases` random scripts.
+/// Runs the fixed cases, the invalid cases, then `cases` random scripts, and reports
+/// every distinct fault with its own minimal input.
 ///
 /// `endpoint` names the echo URL and how to reach it (h2c, extra CAs); its method,
 /// headers and body are replaced by the script's `POST`.
 pub async fn run_echo(endpoint: Target, cases: u32) -> EchoOutcome {
-    let mut tried = 0;
-    for (name, events) in known_bug_cases().into_iter().chain(invalid_cases()) {
-        tried += 1;
+    let mut report = EchoReport::default();
+    let mut spoiled_by = Vec::new();
+    let mut largest_answered = 0;
+    for (bug, name, events) in fixed_cases() {
         match round_trip(&endpoint, &events).await {
-            RoundTrip::Ok => {}
+            RoundTrip::Transport(reason) => return EchoOutcome::CouldNotRun(reason),
+            RoundTrip::Ok => largest_answered = largest_answered.max(request_body(&events).len()),
             RoundTrip::Wrong(reason) => {
-                return EchoOutcome::Failed {
-                    reason: format!("{name}: {reason}"),
-                    minimal: events,
-                    cases: tried,
+                spoiled_by.extend(bug);
+                report.faults.push(fault(name, reason, events));
+            }
+            refused @ RoundTrip::Refused { .. } => {
+                spoiled_by.extend(bug);
+                report
+                    .faults
+                    .push(fault(name, refusal_reason(&refused, &events), events));
+            }
+        }
+        report.judged += 1;
+    }
+    let handle = tokio::runtime::Handle::current();
+    let random = tokio::task::spawn_blocking(move || {
+        let mut random = RandomPhase {
+            endpoint,
+            handle,
+            spoiled_by,
+            largest_answered,
+            found: Vec::new(),
+            refusal: None,
+            judged: 0,
+            transport: None,
+        };
+        random.run(cases);
+        random
+    })
+    .await;
+    let random = match random {
+        Ok(random) => random,
+        Err(join_error) => {
+            return EchoOutcome::CouldNotRun(format!("the property test crashed: {join_error}"))
+        }
+    };
+    if let Some(reason) = random.transport {
+        return EchoOutcome::CouldNotRun(reason);
+    }
+    report.judged += random.judged;
+    for found in random.found {
+        if !report
+            .faults
+            .iter()
+            .any(|known| known.minimal == found.minimal)
+        {
+            report.faults.push(found);
+        }
+    }
+    if let Some(refusal) = random.refusal {
+        let size_limit = refusal.status == 413 || refusal.bytes > random.largest_answered;
+        if size_limit {
+            report.size_limit = Some(SizeLimit {
+                refused: refusal.count,
+                status: refusal.status,
+                content_type: refusal.content_type,
+                smallest_refused: refusal.bytes,
+                largest_answered: random.largest_answered,
+            });
+        } else {
+            report.faults.push(fault(
+                "a valid script was refused",
+                format!(
+                    "{} (its request is {} bytes; the route answered requests of up to {} bytes)",
+                    refusal.reason, refusal.bytes, random.largest_answered
+                ),
+                refusal.minimal,
+            ));
+        }
+    }
+    EchoOutcome::Ran(report)
+}
+
+/// The fixed cases in order (known bugs, then invalid events), each with the known bug
+/// it stands for.
+fn fixed_cases() -> Vec<(Option<KnownBug>, &'static str, Vec<EchoEvent>)> {
+    known_bug_cases()
+        .into_iter()
+        .map(|bug| (bug.name, bug.events.clone(), Some(bug)))
+        .chain(
+            invalid_cases()
+                .into_iter()
+                .map(|(name, events)| (name, events, None)),
+        )
+        .map(|(name, events, bug)| (bug, name, events))
+        .collect()
+}
+
+fn fault(case: &str, reason: String, minimal: Vec<EchoEvent>) -> EchoFault {
+    EchoFault {
+        case: case.to_owned(),
+        reason,
+        minimal,
+    }
+}
+
+fn refusal_reason(refused: &RoundTrip, events: &[EchoEvent]) -> String {
+    match refused {
+        RoundTrip::Refused {
+            status,
+            content_type,
+            excerpt,
+        } => format!(
+            "answered {status} {content_type} to valid events ({} bytes of request): {excerpt}",
+            request_body(events).len()
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The first refusal of a valid random script, shrunk.
+struct Refusal {
+    status: u16,
+    content_type: String,
+    reason: String,
+    /// The smallest refused request body, in bytes.
+    bytes: usize,
+    minimal: Vec<EchoEvent>,
+    /// Random scripts refused in all.
+    count: usize,
+}
+
+/// The random scripts: drawn, sent, and each failure shrunk, on a blocking thread
+/// (proptest's value trees are not `Send`; each round trip is run on the runtime).
+struct RandomPhase {
+    endpoint: Target,
+    handle: tokio::runtime::Handle,
+    /// The fixed cases that failed: scripts they would spoil are not sent.
+    spoiled_by: Vec<KnownBug>,
+    largest_answered: usize,
+    found: Vec<EchoFault>,
+    refusal: Option<Refusal>,
+    judged: usize,
+    /// Why the server could not be used, if it could not.
+    transport: Option<String>,
+}
+
+impl RandomPhase {
+    fn run(&mut self, cases: u32) {
+        let mut runner = TestRunner::new(Config {
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let strategy = echo_events();
+        let mut failures = 0;
+        for _ in 0..cases.saturating_mul(DRAWS_PER_CASE) {
+            if self.judged >= cases as usize || failures >= MAX_RANDOM_FAILURES {
+                break;
+            }
+            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
+                break;
+            };
+            let events = tree.current();
+            if self.spoiled(&events) {
+                continue;
+            }
+            match self.send(&events) {
+                RoundTrip::Ok => {
+                    self.judged += 1;
+                    self.largest_answered = self.largest_answered.max(request_body(&events).len());
+                }
+                RoundTrip::Transport(reason) => {
+                    self.transport = Some(reason);
+                    return;
+                }
+                RoundTrip::Wrong(reason) => {
+                    self.judged += 1;
+                    failures += 1;
+                    let (minimal, reason) =
+                        self.shrink(&mut tree, reason, |this, events| match this.send(events) {
+                            RoundTrip::Wrong(reason) if !this.spoiled(events) => Some(reason),
+                            _ => None,
+                        });
+                    let case = "a random script".to_owned();
+                    self.found.push(EchoFault {
+                        case,
+                        reason,
+                        minimal,
+                    });
+                }
+                refused @ RoundTrip::Refused { .. } => {
+                    if let Some(refusal) = &mut self.refusal {
+                        refusal.count += 1;
+                        continue;
+                    }
+                    let first = refusal_reason(&refused, &events);
+                    let RoundTrip::Refused {
+                        status,
+                        content_type,
+                        ..
+                    } = refused
+                    else {
+                        continue;
+                    };
+                    let (minimal, reason) =
+                        self.shrink(&mut tree, first, |this, events| match this.send(events) {
+                            refused @ RoundTrip::Refused { .. } => {
+                                Some(refusal_reason(&refused, events))
+                            }
+                            _ => None,
+                        });
+                    self.refusal = Some(Refusal {
+                        status,
+                        content_type,
+                        reason,
+                        bytes: request_body(&minimal).len(),
+                        minimal,
+                        count: 1,
+                    });
                 }
             }
-            RoundTrip::Transport(reason) => return EchoOutcome::CouldNotRun(reason),
         }
     }
 
-    let handle = tokio::runtime::Handle::current();
-    let transport_error = Arc::new(Mutex::new(None::<String>));
-    let seen_transport = transport_error.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let config = Config {
-            cases,
-            failure_persistence: None,
-            max_shrink_iters: 300,
-            ..Config::default()
-        };
-        let mut runner = TestRunner::new(config);
-        runner.run(&echo_events(), |events| {
-            match handle.block_on(round_trip(&endpoint, &events)) {
-                RoundTrip::Ok => Ok(()),
-                RoundTrip::Wrong(reason) => Err(TestCaseError::fail(reason)),
-                RoundTrip::Transport(reason) => {
-                    seen_transport
-                        .lock()
-                        .expect("not poisoned")
-                        .get_or_insert(reason.clone());
-                    Err(TestCaseError::fail(reason))
-                }
-            }
-        })
-    })
-    .await;
-    if let Some(reason) = transport_error.lock().expect("not poisoned").take() {
-        return EchoOutcome::CouldNotRun(reason);
+    fn spoiled(&self, events: &[EchoEvent]) -> bool {
+        self.spoiled_by.iter().any(|bug| bug.spoils(events))
     }
-    match result {
-        Ok(Ok(())) => EchoOutcome::Passed {
-            cases: tried + cases as usize,
-        },
-        Ok(Err(TestError::Fail(reason, minimal))) => EchoOutcome::Failed {
-            reason: reason.message().to_owned(),
-            minimal,
-            cases: tried,
-        },
-        Ok(Err(TestError::Abort(reason))) => EchoOutcome::CouldNotRun(reason.message().to_owned()),
-        Err(join_error) => {
-            EchoOutcome::CouldNotRun(format!("the property test crashed: {join_error}"))
+
+    fn send(&mut self, events: &[EchoEvent]) -> RoundTrip {
+        self.handle.block_on(round_trip(&self.endpoint, events))
+    }
+
+    /// proptest's shrinking, driven by hand: simplify while `still_fails` says the
+    /// failure is still there (returning its reason), complicate when it is gone.
+    fn shrink(
+        &mut self,
+        tree: &mut dyn ValueTree<Value = Vec<EchoEvent>>,
+        reason: String,
+        mut still_fails: impl FnMut(&mut Self, &[EchoEvent]) -> Option<String>,
+    ) -> (Vec<EchoEvent>, String) {
+        let mut best = (tree.current(), reason);
+        if !tree.simplify() {
+            return best;
         }
+        for _ in 0..MAX_SHRINK_STEPS {
+            let candidate = tree.current();
+            let stepped = match still_fails(self, &candidate) {
+                Some(reason) => {
+                    best = (candidate, reason);
+                    tree.simplify()
+                }
+                None => tree.complicate(),
+            };
+            if !stepped {
+                break;
+            }
+        }
+        best
     }
 }
 
