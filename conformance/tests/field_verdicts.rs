@@ -209,62 +209,58 @@ async fn spawn_echo(
     format!("{base}/echo")
 }
 
+/// An encoder: `sep` after each field name, `data_lines` and `comment_lines` to split
+/// values into lines.
+fn encode(
+    event: &EchoEvent,
+    sep: &str,
+    data_lines: fn(&str) -> Vec<String>,
+    comment_lines: fn(&str) -> Vec<String>,
+) -> String {
+    let mut out = String::new();
+    for line in event
+        .comment
+        .as_deref()
+        .map(comment_lines)
+        .unwrap_or_default()
+    {
+        out.push_str(&format!(":{sep}{line}\n"));
+    }
+    let fields = [
+        ("id", event.id.clone()),
+        ("event", event.event.clone()),
+        ("retry", event.retry.map(|ms| ms.to_string())),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value {
+            out.push_str(&format!("{name}:{sep}{value}\n"));
+        }
+    }
+    for line in event.data.as_deref().map(data_lines).unwrap_or_default() {
+        out.push_str(&format!("data:{sep}{line}\n"));
+    }
+    out + "\n"
+}
+
+/// Every line break, CR included.
+fn spec_lines(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    text.split('\n').map(str::to_owned).collect()
+}
+
 /// What the spec asks of an encoder: every line break of data, CR included, starts a
 /// new `data:` line, and a comment is a comment line per line.
 fn sound_encoding(event: &EchoEvent) -> String {
-    let lines = |text: &str| -> Vec<String> {
-        text.replace("\r\n", "\n")
-            .replace('\r', "\n")
-            .split('\n')
-            .map(str::to_owned)
-            .collect()
-    };
-    let mut out = String::new();
-    for line in event.comment.as_deref().map(lines).unwrap_or_default() {
-        out.push_str(&format!(": {line}\n"));
-    }
-    if let Some(id) = &event.id {
-        out.push_str(&format!("id: {id}\n"));
-    }
-    if let Some(kind) = &event.event {
-        out.push_str(&format!("event: {kind}\n"));
-    }
-    if let Some(retry) = event.retry {
-        out.push_str(&format!("retry: {retry}\n"));
-    }
-    for line in event.data.as_deref().map(lines).unwrap_or_default() {
-        out.push_str(&format!("data: {line}\n"));
-    }
-    out + "\n"
+    encode(event, " ", spec_lines, spec_lines)
 }
 
 /// Three faults at once, as the field test found them in one framework: `data:` with
 /// no space (a leading space is lost), data split at LF only (a lone CR breaks the line),
 /// and a comment written raw (its line breaks let fields through).
 fn three_faults(event: &EchoEvent) -> String {
-    let mut out = String::new();
-    if let Some(comment) = &event.comment {
-        out.push_str(&format!(":{comment}\n"));
-    }
-    if let Some(id) = &event.id {
-        out.push_str(&format!("id:{id}\n"));
-    }
-    if let Some(kind) = &event.event {
-        out.push_str(&format!("event:{kind}\n"));
-    }
-    if let Some(retry) = event.retry {
-        out.push_str(&format!("retry:{retry}\n"));
-    }
-    for line in event
-        .data
-        .as_deref()
-        .map(|data| data.split('\n'))
-        .into_iter()
-        .flatten()
-    {
-        out.push_str(&format!("data:{line}\n"));
-    }
-    out + "\n"
+    let at_lf = |text: &str| text.split('\n').map(str::to_owned).collect();
+    let raw = |text: &str| vec![text.to_owned()];
+    encode(event, "", at_lf, raw)
 }
 
 #[tokio::test]
@@ -342,4 +338,59 @@ async fn a_body_limit_on_the_echo_route_is_a_limit_not_an_encoder_fault() {
         (limit.status, limit.content_type.as_str()),
         (400, "text/html")
     );
+}
+
+/// The sound encoding, except that the handler panics on a lone CR in data, as an
+/// encoder that documents such a panic does: the connection closes unanswered.
+fn panics_on_lone_cr(event: &EchoEvent) -> String {
+    let lone_cr = event
+        .data
+        .as_deref()
+        .is_some_and(|data| data.replace("\r\n", "").contains('\r'));
+    assert!(!lone_cr, "data with a lone carriage return");
+    sound_encoding(event)
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_on_one_input_is_a_fault_of_that_input() {
+    let url = spawn_echo(panics_on_lone_cr, |_| None).await;
+    let outcome = run_echo(Target::get(&url).unwrap(), 48).await;
+    let EchoOutcome::Ran(report) = outcome else {
+        panic!("one panicking input stopped the whole echo test: {outcome:?}");
+    };
+    let lone_cr = report
+        .faults
+        .iter()
+        .find(|fault| fault.case == "a lone CR inside data")
+        .expect("the panic on a CR is reported");
+    assert!(lone_cr.reason.contains("no answer"), "{lone_cr:?}");
+    // The other fixed cases still ran, and passed.
+    assert!(report
+        .faults
+        .iter()
+        .all(|fault| fault.reason.contains("no answer")));
+}
+
+/// An API with no way to write an id without data (hono's `writeSSE`, aiohttp-sse's
+/// `send`): its echo route says so with a 501.
+fn no_bare_ids(body: &Bytes) -> Option<Script> {
+    let request: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let events: Vec<EchoEvent> = serde_json::from_value(request["events"].clone()).ok()?;
+    let bare_id = |event: &EchoEvent| event.id.is_some() && event.data.is_none();
+    events.iter().any(bare_id).then(|| Script::status(501))
+}
+
+#[tokio::test]
+async fn what_an_encoder_cannot_express_is_not_judged() {
+    let url = spawn_echo(sound_encoding, no_bare_ids).await;
+    let outcome = run_echo(Target::get(&url).unwrap(), 64).await;
+    let EchoOutcome::Ran(report) = outcome else {
+        panic!("the echo test did not run: {outcome:?}");
+    };
+    assert!(report.passed(), "{report:?}");
+    assert!(report.unsupported.scripts > 0, "{report:?}");
+    let example = report.unsupported.example.as_ref().unwrap();
+    assert!(example
+        .iter()
+        .any(|event| event.id.is_some() && event.data.is_none()));
 }

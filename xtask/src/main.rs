@@ -5,7 +5,8 @@
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
 //! - `ci`: everything CI runs: fmt, clippy, all tests (the fuzz corpus replayed included),
-//!   docs, the demo end to end, the cluster, the quick soak and chaos runs, and interop.
+//!   docs, the demo end to end, the cluster, the quick soak and chaos runs, the
+//!   frameworks' scoreboard, and interop.
 //! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
 //!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
@@ -19,6 +20,10 @@
 //!   metadata, the MSRV against the dependency tree, the packages' contents, `cargo
 //!   publish --dry-run`, the docs as docs.rs builds them, `cargo install` of the checker,
 //!   and the dependency policy (cargo-deny).
+//! - `frameworks [--bless]`: the checker against real SSE frameworks (Node, Python, Rust),
+//!   each written the way its docs show; every verdict against its snapshot under review
+//!   in `xtask/frameworks/expected/` (`--bless` accepts changes), and the scoreboard,
+//!   FRAMEWORKS.md.
 //! - `chaos [--quick] [--debug]`: real Redis faults (flush, SIGKILL and restarts, older
 //!   snapshots, Sentinel failovers, stalls, evictions) under running demo instances; one
 //!   table of what clients saw and how fast they were told (RELIABILITY.md).
@@ -27,6 +32,7 @@ mod bench;
 mod bench_cluster;
 mod chaos;
 mod cluster;
+mod frameworks;
 mod fuzz;
 mod interop;
 mod proc;
@@ -68,9 +74,10 @@ fn main() {
         Some("soak") => soak::soak(&args[1..]),
         Some("chaos") => chaos::chaos(&args[1..]),
         Some("release") => release::release(&args[1..]),
+        Some("frameworks") => frameworks::frameworks(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release | frameworks [--bless]>"
             );
             2
         }
@@ -238,6 +245,13 @@ fn ci() -> i32 {
     let code = chaos::chaos(&["--quick".into(), "--debug".into()]);
     if code != 0 {
         eprintln!("xtask ci: the chaos run failed");
+        return code;
+    }
+    // The checker in the field: real frameworks in Node, Python and Rust, each verdict
+    // against its snapshot under review (installs the stacks first if they are missing).
+    let code = frameworks::frameworks(&[]);
+    if code != 0 {
+        eprintln!("xtask ci: a framework's verdicts changed, or could not be checked");
         return code;
     }
     // Real clients and a real proxy (installs them first if they are missing).

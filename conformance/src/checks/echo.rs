@@ -54,14 +54,34 @@ fn echo_roundtrip(context: &Context<'_>) -> Outcome {
             limit.largest_answered
         )
     });
+    let unsupported = &report.unsupported;
+    let not_expressed = (unsupported.scripts > 0).then(|| {
+        let fixed = match unsupported.fixed_cases.as_slice() {
+            [] => String::new(),
+            names => format!(", among them the fixed cases {}", names.join("; ")),
+        };
+        format!(
+            "the route answered 501 to {} valid script(s) its encoder cannot express{fixed} (not judged), e.g. {}",
+            unsupported.scripts,
+            unsupported.example.as_deref().map_or_else(String::new, shown)
+        )
+    });
     if report.faults.is_empty() {
         let judged = format!(
             "{} scripts of hostile events round-tripped exactly",
             report.judged
         );
-        return match limit {
-            None => Outcome::pass(judged),
-            Some(limit) => Outcome::warn(limit).with(judged),
+        let outcome = match (&limit, unsupported.scripts > report.judged) {
+            (Some(limit), _) => Outcome::warn(limit.clone()).with(judged),
+            (None, true) => Outcome::warn(format!(
+                "the route could not express most scripts: only {} judged",
+                report.judged
+            )),
+            (None, false) => Outcome::pass(judged),
+        };
+        return match not_expressed {
+            Some(line) => outcome.with(line),
+            None => outcome,
         };
     }
     let names: Vec<&str> = report
@@ -83,10 +103,10 @@ fn echo_roundtrip(context: &Context<'_>) -> Outcome {
             shown(&fault.minimal)
         ));
     }
-    match limit {
-        Some(limit) => outcome.with(limit),
-        None => outcome,
+    for line in limit.into_iter().chain(not_expressed) {
+        outcome = outcome.with(line);
     }
+    outcome
 }
 
 /// The longest reason shown per fault: a wrong answer to a large event is described in

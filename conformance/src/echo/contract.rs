@@ -66,12 +66,36 @@ pub struct EchoReport {
     /// A request size limit of the echo route: larger scripts were refused, so events
     /// that large were not judged. Not an encoder fault.
     pub size_limit: Option<SizeLimit>,
+    /// Valid scripts the route answered `501` to: its encoder cannot express them (an
+    /// API that has no way to write an id without data, say). Not judged.
+    pub unsupported: Unsupported,
 }
 
 impl EchoReport {
     /// True when every judged script round-tripped.
     pub fn passed(&self) -> bool {
         self.faults.is_empty()
+    }
+}
+
+/// Valid scripts an echo route cannot express, by its own word (`501 Not Implemented`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unsupported {
+    /// How many scripts.
+    pub scripts: usize,
+    /// The fixed cases among them, by name.
+    pub fixed_cases: Vec<String>,
+    /// The first such script.
+    pub example: Option<Vec<EchoEvent>>,
+}
+
+impl Unsupported {
+    pub(crate) fn note(&mut self, events: &[EchoEvent], fixed_case: Option<&str>) {
+        self.scripts += 1;
+        self.fixed_cases.extend(fixed_case.map(str::to_owned));
+        if self.example.is_none() {
+            self.example = Some(events.to_vec());
+        }
     }
 }
 

@@ -69,9 +69,9 @@ fn has_lone_cr(text: &str) -> bool {
         .any(|(at, _)| !text[at + 1..].starts_with('\n'))
 }
 
-/// The fixed cases: each is a bug a real encoder has (CRLF written as two line breaks,
-/// empty data written as no data line, a leading space or a lone CR lost, a comment or
-/// an id that lets a line break through).
+/// The fixed cases: each is a bug a real encoder has (a line break written into one data
+/// line, CRLF written as two line breaks, empty data written as no data line, a leading
+/// space or a lone CR lost, a comment or an id that lets a line break through).
 pub fn known_bug_cases() -> Vec<KnownBug> {
     let with = |f: fn(&mut EchoEvent)| {
         let mut event = EchoEvent::data("x");
@@ -82,6 +82,11 @@ pub fn known_bug_cases() -> Vec<KnownBug> {
         KnownBug { name, events, hits }
     }
     vec![
+        bug(
+            "LF in data starts a new data line",
+            vec![EchoEvent::data("a\nb")],
+            |e| e.data.as_deref().is_some_and(|d| d.contains('\n')),
+        ),
         bug(
             "CRLF in data is one line break",
             vec![EchoEvent::data("a\r\nb")],

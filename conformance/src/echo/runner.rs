@@ -3,7 +3,8 @@
 //!
 //! Every fixed case runs, and each that fails is a fault of its own. Random scripts then
 //! run, except those a fault already found would spoil (they could only report it
-//! again), and each new failure is shrunk to its own minimal input. A valid script the
+//! again), and each new failure is shrunk to its own minimal input (failures whose
+//! minimal inputs differ only in their text count as one). A valid script the
 //! route refuses (a `400` or `413` from a body limit) is not an encoding: it is shrunk
 //! to the smallest refused size and reported as a limit, unless the route answered larger
 //! scripts, which makes the refusal a fault.
@@ -15,7 +16,7 @@ use http::{header, HeaderValue, Method};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestRunner};
 
-use super::contract::{EchoEvent, EchoFault, EchoOutcome, EchoReport, SizeLimit};
+use super::contract::{EchoEvent, EchoFault, EchoOutcome, EchoReport, SizeLimit, Unsupported};
 use super::generate::echo_events;
 use super::oracle::{expected_items, invalid_cases, known_bug_cases, KnownBug};
 use crate::client::{observe, Limits, Target};
@@ -36,6 +37,9 @@ enum RoundTrip {
     Ok,
     /// The server's answer is wrong.
     Wrong(String),
+    /// The route said `501`: its encoder cannot express this valid script (an id
+    /// without data, say). Not judged.
+    Unsupported,
     /// A valid script was answered with an error status, not a stream.
     Refused {
         status: u16,
@@ -44,6 +48,19 @@ enum RoundTrip {
     },
     /// The server could not be used.
     Transport(String),
+}
+
+impl RoundTrip {
+    /// No answer from a route that has answered before is a fault of this script (a
+    /// handler that panics on it closes the connection), not a server that cannot be used.
+    fn once_answered(self, answered_before: bool) -> Self {
+        match self {
+            RoundTrip::Transport(reason) if answered_before => RoundTrip::Wrong(format!(
+                "no answer (the connection closed: does the handler panic on this input?): {reason}"
+            )),
+            other => other,
+        }
+    }
 }
 
 /// The request body of a script, as it is sent.
@@ -86,6 +103,9 @@ async fn round_trip(endpoint: &Target, events: &[EchoEvent]) -> RoundTrip {
                 describe(&items)
             )),
         };
+    }
+    if transcript.status == 501 {
+        return RoundTrip::Unsupported;
     }
     if !transcript.is_event_stream() {
         let body = String::from_utf8_lossy(&transcript.body())
@@ -158,10 +178,17 @@ pub async fn run_echo(endpoint: Target, cases: u32) -> EchoOutcome {
     let mut report = EchoReport::default();
     let mut spoiled_by = Vec::new();
     let mut largest_answered = 0;
+    let mut answered = false;
     for (bug, name, events) in fixed_cases() {
-        match round_trip(&endpoint, &events).await {
+        let round_trip = round_trip(&endpoint, &events).await.once_answered(answered);
+        answered = true;
+        match round_trip {
             RoundTrip::Transport(reason) => return EchoOutcome::CouldNotRun(reason),
             RoundTrip::Ok => largest_answered = largest_answered.max(request_body(&events).len()),
+            RoundTrip::Unsupported => {
+                report.unsupported.note(&events, Some(name));
+                continue;
+            }
             RoundTrip::Wrong(reason) => {
                 spoiled_by.extend(bug);
                 report.faults.push(fault(name, reason, events));
@@ -183,6 +210,7 @@ pub async fn run_echo(endpoint: Target, cases: u32) -> EchoOutcome {
             spoiled_by,
             largest_answered,
             found: Vec::new(),
+            unsupported: Unsupported::default(),
             refusal: None,
             judged: 0,
             transport: None,
@@ -201,11 +229,15 @@ pub async fn run_echo(endpoint: Target, cases: u32) -> EchoOutcome {
         return EchoOutcome::CouldNotRun(reason);
     }
     report.judged += random.judged;
+    report.unsupported.scripts += random.unsupported.scripts;
+    if report.unsupported.example.is_none() {
+        report.unsupported.example = random.unsupported.example;
+    }
+    let fixed_faults = report.faults.len();
     for found in random.found {
-        if !report
-            .faults
+        if !report.faults[fixed_faults..]
             .iter()
-            .any(|known| known.minimal == found.minimal)
+            .any(|known| shape(&known.minimal) == shape(&found.minimal))
         {
             report.faults.push(found);
         }
@@ -232,6 +264,26 @@ pub async fn run_echo(endpoint: Target, cases: u32) -> EchoOutcome {
         }
     }
     EchoOutcome::Ran(report)
+}
+
+/// What a script looks like without its text: per event, each field present and whether
+/// it is empty. Random failures are shrunk from random text, so one fault shrinks to
+/// minimal inputs that differ only there (an id of `"a"` or `" "` that is never reset):
+/// those of one shape count as one fault.
+fn shape(events: &[EchoEvent]) -> Vec<[Option<bool>; 5]> {
+    let empty = |text: &Option<String>| text.as_ref().map(String::is_empty);
+    events
+        .iter()
+        .map(|event| {
+            [
+                empty(&event.id),
+                empty(&event.event),
+                empty(&event.data),
+                event.retry.map(|_| false),
+                empty(&event.comment),
+            ]
+        })
+        .collect()
 }
 
 /// The fixed cases in order (known bugs, then invalid events), each with the known bug
@@ -292,6 +344,7 @@ struct RandomPhase {
     spoiled_by: Vec<KnownBug>,
     largest_answered: usize,
     found: Vec<EchoFault>,
+    unsupported: Unsupported,
     refusal: Option<Refusal>,
     judged: usize,
     /// Why the server could not be used, if it could not.
@@ -322,6 +375,7 @@ impl RandomPhase {
                     self.judged += 1;
                     self.largest_answered = self.largest_answered.max(request_body(&events).len());
                 }
+                RoundTrip::Unsupported => self.unsupported.note(&events, None),
                 RoundTrip::Transport(reason) => {
                     self.transport = Some(reason);
                     return;
@@ -380,7 +434,10 @@ impl RandomPhase {
     }
 
     fn send(&mut self, events: &[EchoEvent]) -> RoundTrip {
-        self.handle.block_on(round_trip(&self.endpoint, events))
+        // The fixed cases ran, so the route has answered before.
+        self.handle
+            .block_on(round_trip(&self.endpoint, events))
+            .once_answered(true)
     }
 
     /// proptest's shrinking, driven by hand: simplify while `still_fails` says the
