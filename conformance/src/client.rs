@@ -131,37 +131,15 @@ pub async fn observe(
 ) -> Result<Transcript, ClientError> {
     let start = Instant::now();
     let deadline = start + limits.duration;
-    let mut url = target.url.clone();
-    let mut method = target.method.clone();
-    let mut body = target.body.clone();
-    let mut redirects = 0;
-    // What is sent: the target's headers, less its credentials once a redirect has left
-    // the target's origin.
-    let mut sent = std::borrow::Cow::Borrowed(target);
-    let (response, connection) = loop {
-        let (response, connection) = timeout_at(deadline, send(&sent, &url, &method, body.clone()))
-            .await
-            .map_err(|_| ClientError::NoResponse(limits.duration))??;
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|value| value.to_str().ok());
-        match (response.status().as_u16(), location) {
-            (301 | 302 | 303 | 307 | 308, Some(location)) if redirects < MAX_REDIRECTS => {
-                url = resolve(&url, location)?;
-                if !same_origin(&url, &target.url) && carries_credentials(&sent) {
-                    sent = std::borrow::Cow::Owned(without_credentials(target));
-                }
-                if response.status().as_u16() <= 303 {
-                    method = Method::GET;
-                    body = None;
-                }
-                redirects += 1;
-                connection.abort();
-            }
-            _ => break (response, connection),
-        }
-    };
+    let Opened {
+        response,
+        connection,
+        url,
+        method,
+    } = open(target, deadline).await.map_err(|error| match error {
+        ClientError::NoResponse(_) => ClientError::NoResponse(limits.duration),
+        other => other,
+    })?;
     let headers_at = start.elapsed();
 
     let version = match response.version() {
@@ -204,6 +182,61 @@ pub async fn observe(
         at_ms: millis(headers_at),
     };
     Ok(recorded.into_transcript(request, head, millis(observed)))
+}
+
+/// A response whose body is still to be read, after any redirects.
+pub(crate) struct Opened {
+    /// The response.
+    pub(crate) response: Response<Incoming>,
+    /// The connection's task: abort it when done with the body.
+    pub(crate) connection: JoinHandle<()>,
+    /// The URL that answered (after redirects).
+    pub(crate) url: Uri,
+    /// The method of the request that was answered (a 301, 302 or 303 makes it GET).
+    pub(crate) method: Method,
+}
+
+/// Sends the target's request and follows redirects (at most [`MAX_REDIRECTS`]; the
+/// credentials stay behind when a redirect leaves the origin), until `deadline`.
+pub(crate) async fn open(target: &Target, deadline: Instant) -> Result<Opened, ClientError> {
+    let mut url = target.url.clone();
+    let mut method = target.method.clone();
+    let mut body = target.body.clone();
+    let mut redirects = 0;
+    // What is sent: the target's headers, less its credentials once a redirect has left
+    // the target's origin.
+    let mut sent = std::borrow::Cow::Borrowed(target);
+    loop {
+        let (response, connection) = timeout_at(deadline, send(&sent, &url, &method, body.clone()))
+            .await
+            .map_err(|_| ClientError::NoResponse(Duration::ZERO))??;
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok());
+        match (response.status().as_u16(), location) {
+            (301 | 302 | 303 | 307 | 308, Some(location)) if redirects < MAX_REDIRECTS => {
+                url = resolve(&url, location)?;
+                if !same_origin(&url, &target.url) && carries_credentials(&sent) {
+                    sent = std::borrow::Cow::Owned(without_credentials(target));
+                }
+                if response.status().as_u16() <= 303 {
+                    method = Method::GET;
+                    body = None;
+                }
+                redirects += 1;
+                connection.abort();
+            }
+            _ => {
+                return Ok(Opened {
+                    response,
+                    connection,
+                    url,
+                    method,
+                })
+            }
+        }
+    }
 }
 
 /// Where a `Location` points, resolved against the URL that answered with it (the WHATWG

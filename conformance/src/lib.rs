@@ -8,6 +8,7 @@
 //! - [`run`]: a whole live check (main stream, the probes the checks plan) into a
 //!   [`report::Report`] (human, JSON, JUnit or HTML).
 //! - [`testing`]: snapshot transcripts of a tower service or URL, for `insta`.
+//! - [`harness`]: the other side: judges an SSE *client* against scripted scenarios.
 //!
 //! Everything but [`parser`] and [`transcript`] is the feature `checker` (on by default).
 //! A program that only parses depends on
@@ -29,6 +30,8 @@ pub mod checks;
 pub mod client;
 #[cfg(feature = "checker")]
 pub mod echo;
+#[cfg(feature = "checker")]
+pub mod harness;
 pub mod parser;
 #[cfg(feature = "checker")]
 mod record;

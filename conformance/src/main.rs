@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use http::{HeaderName, HeaderValue, Method};
 use sse_conformance::checks::{self, CheckOptions, Probes, CATALOGUE};
 use sse_conformance::client::{self, observe, Limits, Target};
+use sse_conformance::harness;
 use sse_conformance::parser::{Item, Parser as SseParser};
 use sse_conformance::report::{self, Observed, Report};
 use sse_conformance::run::{self, RunOptions, Step};
@@ -88,6 +89,49 @@ enum Command {
     },
     /// List the checks: id, severity, spec section.
     Checks,
+    /// Judge an SSE client: serve scripted scenarios on loopback and run COMMAND for each
+    /// (exit 0: no failure, 1: a scenario failed, 2: could not run).
+    Client {
+        /// The client, run through `sh -c` with {url} replaced by the scenario's URL; it
+        /// prints one JSON object per line: {"kind":"event","type":T,"data":D,"id":I},
+        /// and optionally {"kind":"open"}, {"kind":"error","message":M}, {"kind":"closed"}.
+        #[arg(long, conflicts_with_all = ["browser", "service"], required_unless_present_any = ["browser", "service"])]
+        exec: Option<String>,
+        /// Judge the client behind a test service in the protocol of LaunchDarkly's SSE
+        /// contract tests (POST URL creates a client; events come back as callbacks).
+        #[arg(long, conflicts_with = "browser")]
+        service: Option<String>,
+        /// Judge headless Chromium's native EventSource instead.
+        #[arg(long)]
+        browser: bool,
+        /// The Chromium binary for --browser.
+        #[arg(long, default_value = "/usr/bin/chromium")]
+        chromium: PathBuf,
+        /// The client's name in the report.
+        #[arg(long)]
+        name: Option<String>,
+        /// Run only this scenario (repeatable).
+        #[arg(long = "only", value_name = "ID")]
+        only: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ClientFormat::Human)]
+        format: ClientFormat,
+        /// Write the report to this file instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        report_file: Option<PathBuf>,
+    },
+    /// List the client scenarios: id, level, spec section.
+    Scenarios,
+    /// Follow URL with the reference client (the WHATWG rules, on this crate's parser)
+    /// and print what it dispatches in the `client --exec` contract, one JSON per line.
+    Follow { url: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ClientFormat {
+    Human,
+    Json,
+    Junit,
 }
 
 #[derive(clap::Args)]
@@ -259,6 +303,102 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
                 () = sse_conformance::serve::serve(listener, fixtures) => {}
                 _ = tokio::signal::ctrl_c() => {}
             }
+            Ok(0)
+        }
+        Command::Client {
+            exec,
+            service,
+            // Neither --exec nor --service: --browser (clap requires one of the three).
+            browser: _,
+            chromium,
+            name,
+            only,
+            format,
+            report_file,
+        } => {
+            let scenarios = match only.as_slice() {
+                [] => harness::CATALOGUE.iter().collect::<Vec<_>>(),
+                ids => ids
+                    .iter()
+                    .map(|id| {
+                        harness::find(id).ok_or_else(|| {
+                            Fatal(format!(
+                                "no scenario {id:?} (`sse-conformance scenarios` lists them)"
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            };
+            let (name, driver): (String, Box<dyn harness::Driver>) = match (exec, service) {
+                (Some(command), _) => (
+                    name.unwrap_or_else(|| command.clone()),
+                    Box::new(harness::Exec { command }),
+                ),
+                (None, Some(url)) => {
+                    client::parse_url(&url)?;
+                    (
+                        name.unwrap_or_else(|| url.clone()),
+                        Box::new(harness::Service { url }),
+                    )
+                }
+                (None, None) => {
+                    if !chromium.exists() {
+                        return Err(Fatal(format!(
+                            "no Chromium at {} (--chromium PATH)",
+                            chromium.display()
+                        )));
+                    }
+                    (
+                        name.unwrap_or_else(|| "Chromium EventSource".into()),
+                        Box::new(harness::Browser { chromium }),
+                    )
+                }
+            };
+            let run = harness::run_client(&name, driver.as_ref(), &scenarios, &mut |id| {
+                eprintln!("scenario {id}");
+            })
+            .await
+            .map_err(|e| Fatal(format!("cannot serve the scenarios: {e}")))?;
+            let text = match format {
+                ClientFormat::Human => harness::report::human(&run),
+                ClientFormat::Json => harness::report::json(&run),
+                ClientFormat::Junit => harness::report::junit(&run),
+            };
+            match report_file {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?,
+                None => print!("{text}"),
+            }
+            Ok(run.exit_code() as u8)
+        }
+        Command::Scenarios => {
+            for scenario in harness::CATALOGUE {
+                let level = format!("{:?}", scenario.level).to_lowercase();
+                println!(
+                    "{:30} {level:6} {}\n{:38} {}",
+                    scenario.id, scenario.title, "", scenario.spec
+                );
+            }
+            Ok(0)
+        }
+        Command::Follow { url } => {
+            use std::io::Write;
+            let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+            let follow =
+                harness::Driver::follow(&harness::reference::Reference::default(), url, sender);
+            let printer = async {
+                let mut stdout = std::io::stdout();
+                while let Some(Ok(report)) = receiver.recv().await {
+                    let line = serde_json::to_string(&report).expect("a report serialises");
+                    if writeln!(stdout, "{line}")
+                        .and_then(|()| stdout.flush())
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            };
+            tokio::join!(follow, printer);
             Ok(0)
         }
         Command::Checks => {

@@ -205,6 +205,79 @@ fn build(spec: &EchoEvent) -> Result<Event, EventError> {
     Ok(event)
 }
 
+/// Encode `specs`, parse them back cut at `cuts`: the same events, with data line
+/// breaks normalised to LF, ids persisting, and nothing else (no injected field, no
+/// extra event).
+fn check_round_trip(specs: &[EchoEvent], mut cuts: Vec<usize>) -> Result<(), TestCaseError> {
+    // Invalid ids and event types are refused (tested below); the rest is sent.
+    let sent: Vec<&EchoEvent> = specs.iter().filter(|spec| build(spec).is_ok()).collect();
+    let mut wire = Vec::new();
+    let mut comments = Vec::new();
+    for spec in &sent {
+        wire.extend_from_slice(&build(spec).unwrap().encode());
+        if let Some(comment) = &spec.comment {
+            for line in comment
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .split('\n')
+            {
+                comments.push(Item::Comment(if line.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {line}")
+                }));
+            }
+        }
+    }
+    let expected = expected_items(&sent.into_iter().cloned().collect::<Vec<_>>());
+    cuts.sort_unstable();
+    let mut got = parse(&wire, &cuts);
+    // Comments come first within an event; retries before the dispatch. Compare the
+    // order-independent parts separately from the ordered event/retry sequence.
+    let notices: Vec<&Item> = got
+        .iter()
+        .filter(|item| {
+            matches!(
+                item,
+                Item::Notice(
+                    Notice::UnknownField { .. }
+                        | Notice::InvalidRetry { .. }
+                        | Notice::IdWithNul { .. }
+                )
+            )
+        })
+        .collect();
+    prop_assert!(notices.is_empty(), "injected fields: {:?}", notices);
+    let got_comments: Vec<Item> = got
+        .iter()
+        .filter(|item| matches!(item, Item::Comment(_)))
+        .cloned()
+        .collect();
+    prop_assert_eq!(got_comments, comments);
+    // Two events the script gave one id are flagged by the parser's diagnostics
+    // (`SharedId`): the script asked for it, so it is no encoding fault.
+    got.retain(|item| {
+        !matches!(
+            item,
+            Item::Comment(_) | Item::Notice(Notice::SharedId { .. })
+        )
+    });
+    prop_assert_eq!(got, expected);
+    Ok(())
+}
+
+#[test]
+fn two_events_with_one_id_round_trip() {
+    // Found by `round_trip`: the parser's diagnostics flag a repeated id, which the
+    // script asked for.
+    let twice = EchoEvent {
+        id: Some(" ".into()),
+        data: Some(String::new()),
+        ..EchoEvent::default()
+    };
+    check_round_trip(&[twice.clone(), twice], Vec::new()).unwrap();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1500, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -212,30 +285,8 @@ proptest! {
     /// line breaks normalised to LF, ids persisting, and nothing else (no injected field,
     /// no extra event).
     #[test]
-    fn round_trip(specs in prop::collection::vec(spec(), 1..6), mut cuts in prop::collection::vec(0usize..600, 0..8)) {
-        // Invalid ids and event types are refused (tested below); the rest is sent.
-        let sent: Vec<&EchoEvent> = specs.iter().filter(|spec| build(spec).is_ok()).collect();
-        let mut wire = Vec::new();
-        let mut comments = Vec::new();
-        for spec in &sent {
-            wire.extend_from_slice(&build(spec).unwrap().encode());
-            if let Some(comment) = &spec.comment {
-                for line in comment.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
-                    comments.push(Item::Comment(if line.is_empty() { String::new() } else { format!(" {line}") }));
-                }
-            }
-        }
-        let expected = expected_items(&sent.into_iter().cloned().collect::<Vec<_>>());
-        cuts.sort_unstable();
-        let mut got = parse(&wire, &cuts);
-        // Comments come first within an event; retries before the dispatch. Compare the
-        // order-independent parts separately from the ordered event/retry sequence.
-        let notices: Vec<&Item> = got.iter().filter(|item| matches!(item, Item::Notice(Notice::UnknownField { .. } | Notice::InvalidRetry { .. } | Notice::IdWithNul { .. }))).collect();
-        prop_assert!(notices.is_empty(), "injected fields: {:?}", notices);
-        let got_comments: Vec<Item> = got.iter().filter(|item| matches!(item, Item::Comment(_))).cloned().collect();
-        prop_assert_eq!(got_comments, comments);
-        got.retain(|item| !matches!(item, Item::Comment(_)));
-        prop_assert_eq!(got, expected);
+    fn round_trip(specs in prop::collection::vec(spec(), 1..6), cuts in prop::collection::vec(0usize..600, 0..8)) {
+        check_round_trip(&specs, cuts)?;
     }
 
     /// Invalid ids and event types are always refused, never encoded.

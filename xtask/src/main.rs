@@ -6,7 +6,7 @@
 //!   report with the checker's exit code).
 //! - `ci`: everything CI runs: fmt, clippy, all tests (the fuzz corpus replayed included),
 //!   docs, the demo end to end, the cluster, the quick soak and chaos runs, the
-//!   frameworks' scoreboard, and interop.
+//!   frameworks' scoreboard, the clients' matrix, and interop.
 //! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
 //!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
@@ -24,6 +24,8 @@
 //!   each written the way its docs show; every verdict against its snapshot under review
 //!   in `xtask/frameworks/expected/` (`--bless` accepts changes), and the scoreboard,
 //!   FRAMEWORKS.md.
+//! - `clients`: the client harness against real SSE clients (Chromium, Node, Python,
+//!   Rust), each used the way its docs show; the matrix, CLIENTS.md.
 //! - `chaos [--quick] [--debug]`: real Redis faults (flush, SIGKILL and restarts, older
 //!   snapshots, Sentinel failovers, stalls, evictions) under running demo instances; one
 //!   table of what clients saw and how fast they were told (RELIABILITY.md).
@@ -31,9 +33,11 @@
 mod bench;
 mod bench_cluster;
 mod chaos;
+mod clients;
 mod cluster;
 mod frameworks;
 mod fuzz;
+mod installs;
 mod interop;
 mod proc;
 mod release;
@@ -75,9 +79,10 @@ fn main() {
         Some("chaos") => chaos::chaos(&args[1..]),
         Some("release") => release::release(&args[1..]),
         Some("frameworks") => frameworks::frameworks(&args[1..]),
+        Some("clients") => clients::clients(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release | frameworks [--bless]>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release | frameworks [--bless] | clients>"
             );
             2
         }
@@ -252,6 +257,12 @@ fn ci() -> i32 {
     let code = frameworks::frameworks(&[]);
     if code != 0 {
         eprintln!("xtask ci: a framework's verdicts changed, or could not be checked");
+        return code;
+    }
+    // The client harness against real clients (installs them first if they are missing).
+    let code = clients::clients(&[]);
+    if code != 0 {
+        eprintln!("xtask ci: the clients' matrix could not be made");
         return code;
     }
     // Real clients and a real proxy (installs them first if they are missing).

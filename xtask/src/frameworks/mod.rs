@@ -18,6 +18,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::cluster::free_port;
+use crate::installs::{npm_ci, python_venv};
 use crate::{cargo, run, target_dir, Server};
 use board::Row;
 use stacks::{Stack, STACKS};
@@ -152,42 +153,8 @@ pub(crate) fn frameworks(args: &[String]) -> i32 {
 /// environment with the Python packages, and the Rust apps and the checker. Returns the
 /// environment's `python`.
 fn prepare(dir: &Path, work: &Path) -> Result<PathBuf, String> {
-    let node = dir.join("node");
-    if !node.join("node_modules/@fastify/sse").exists() {
-        let prefix = node.to_str().ok_or("a path that is not UTF-8")?;
-        if !run(
-            "npm",
-            &[
-                "ci",
-                "--prefix",
-                prefix,
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-            ],
-        ) {
-            return Err("npm ci failed in xtask/frameworks/node".into());
-        }
-    }
-    let venv = work.join("venv");
-    let python = venv.join("bin/python");
-    let requirements = dir.join("python/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).map_err(|error| error.to_string())?;
-    let installed = std::fs::read_to_string(venv.join("requirements.txt")).unwrap_or_default();
-    if installed != wanted {
-        let venv_path = venv.to_str().ok_or("a path that is not UTF-8")?;
-        let requirements_path = requirements.to_str().ok_or("a path that is not UTF-8")?;
-        let python_path = python.to_str().ok_or("a path that is not UTF-8")?;
-        if !run("python3", &["-m", "venv", venv_path])
-            || !run(
-                python_path,
-                &["-m", "pip", "install", "-q", "-r", requirements_path],
-            )
-        {
-            return Err("could not install the Python stacks (xtask/frameworks/python)".into());
-        }
-        std::fs::write(venv.join("requirements.txt"), wanted).map_err(|error| error.to_string())?;
-    }
+    npm_ci(&dir.join("node"), "@fastify/sse")?;
+    let python = python_venv(&work.join("venv"), &dir.join("python/requirements.txt"))?;
     let build = [
         "build",
         "-p",
