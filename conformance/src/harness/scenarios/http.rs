@@ -145,18 +145,36 @@ fn redirected(status: u16) -> Vec<Answer> {
     ]
 }
 
+/// The redirect is followed to its target, asked for as the first request was (an event
+/// stream, no `Last-Event-ID`), and the stream there is read.
 fn follows(seen: &Observation) -> Judged {
-    let target = seen.requests.get(1).map(|request| request.path.as_str());
+    let Some(target) = seen.requests.get(1) else {
+        return Judged::fail(format!(
+            "did not follow the redirect ({} request(s)), dispatched {:?}",
+            seen.requests.len(),
+            seen.data()
+        ));
+    };
+    let accept = target.header("accept").unwrap_or("");
+    let detail = format!(
+        "requested {} with Accept: {accept:?}, Last-Event-ID: {:?}; dispatched {:?}",
+        target.path,
+        target.header("last-event-id"),
+        seen.data()
+    );
     Judged::expect(
-        seen.data() == ["a"] && target.is_some_and(|path| path.ends_with("/moved")),
-        format!("requested {target:?} next, dispatched {:?}", seen.data()),
+        target.path.ends_with("/moved")
+            && accept.contains("text/event-stream")
+            && target.header("last-event-id").is_none()
+            && seen.data() == ["a"],
+        detail,
     )
 }
 
 pub(super) const REDIRECT_307: Scenario = Scenario {
     id: "redirect-307",
     group: "http",
-    title: "a 307 redirect is followed",
+    title: "a 307 redirect is followed, with the same Accept and no Last-Event-ID",
     spec: "WHATWG HTML §9.2.3 (fetch follows redirects)",
     level: Level::Must,
     window: Duration::from_millis(1500),
@@ -167,7 +185,7 @@ pub(super) const REDIRECT_307: Scenario = Scenario {
 pub(super) const REDIRECT_301: Scenario = Scenario {
     id: "redirect-301",
     group: "http",
-    title: "a 301 redirect is followed",
+    title: "a 301 redirect is followed, with the same Accept and no Last-Event-ID",
     spec: "WHATWG HTML §9.2.3 (fetch follows redirects)",
     level: Level::Must,
     window: Duration::from_millis(1500),
