@@ -3,22 +3,16 @@
 //! (`/__page`), whose `EventSource` follows the scenario's URL and POSTs each report, in
 //! order, to a receiver of this driver's.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::Stdio;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::driver::{parse_line, AbortOnDrop, Driver, GroupGuard, Line};
+use super::driver::{parse_line, receive_posts, AbortOnDrop, Driver, GroupGuard, Line};
 
 /// Headless Chromium with its native `EventSource`.
 #[derive(Debug, Clone)]
@@ -118,28 +112,11 @@ impl Drop for RemoveOnDrop {
 
 /// Receives the page's reports, one JSON object per POST body.
 async fn receive(listener: TcpListener, reports: UnboundedSender<Line>) {
-    while let Ok((socket, _)) = listener.accept().await {
-        let reports = reports.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let reports = reports.clone();
-                async move {
-                    let body = request
-                        .into_body()
-                        .collect()
-                        .await
-                        .map(|body| body.to_bytes())
-                        .unwrap_or_default();
-                    let text = String::from_utf8_lossy(&body);
-                    if !text.trim().is_empty() {
-                        let _ = reports.send(parse_line(text.trim()));
-                    }
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::new())))
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(socket), service)
-                .await;
-        });
-    }
+    receive_posts(listener, move |_, body| {
+        let text = String::from_utf8_lossy(body);
+        if !text.trim().is_empty() {
+            let _ = reports.send(parse_line(text.trim()));
+        }
+    })
+    .await;
 }

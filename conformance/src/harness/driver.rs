@@ -145,6 +145,39 @@ impl Drop for GroupGuard {
     }
 }
 
+/// Serves `listener`, calling `on_post(path, body)` for every request a driver's helper
+/// receives (a page's reports, a test service's callbacks), and answers `200` empty.
+pub(super) async fn receive_posts<F>(listener: tokio::net::TcpListener, on_post: F)
+where
+    F: Fn(&str, &[u8]) + Clone + Send + Sync + 'static,
+{
+    use http_body_util::BodyExt;
+    while let Ok((socket, _)) = listener.accept().await {
+        let on_post = on_post.clone();
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                    let on_post = on_post.clone();
+                    async move {
+                        let path = request.uri().path().to_owned();
+                        let body = request
+                            .into_body()
+                            .collect()
+                            .await
+                            .map(|body| body.to_bytes())
+                            .unwrap_or_default();
+                        on_post(&path, &body);
+                        let empty = http_body_util::Full::new(bytes::Bytes::new());
+                        Ok::<_, std::convert::Infallible>(http::Response::new(empty))
+                    }
+                });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(socket), service)
+                .await;
+        });
+    }
+}
+
 /// Aborts a task when dropped: a driver's helper task (a receiver of reports) holds a
 /// sender, and the harness waits for every sender to go.
 pub(super) struct AbortOnDrop(pub(super) tokio::task::JoinHandle<()>);

@@ -7,21 +7,18 @@
 //! the scenario is over. The protocol has no "open" or "closed" report.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Method, Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use http::{header, HeaderValue, Method};
+use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::driver::{AbortOnDrop, Driver, Line};
+use super::driver::{receive_posts, AbortOnDrop, Driver, Line};
 use super::scenario::ClientReport;
 use crate::client::{open, Target};
 
@@ -128,59 +125,36 @@ impl Drop for DeleteOnDrop {
 
 /// Receives the numbered callbacks and passes them on in their order.
 async fn callbacks(listener: TcpListener, reports: UnboundedSender<Line>) {
-    #[derive(Default)]
+    /// Callbacks that came early, by number, and the next one to pass on. A comment
+    /// (not reported) holds its place as `None`.
     struct Order {
         next: u64,
-        waiting: BTreeMap<u64, Line>,
+        waiting: BTreeMap<u64, Option<Line>>,
     }
     let order = Arc::new(Mutex::new(Order {
         next: 1,
-        ..Order::default()
+        waiting: BTreeMap::new(),
     }));
-    while let Ok((socket, _)) = listener.accept().await {
-        let (reports, order) = (reports.clone(), order.clone());
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let (reports, order) = (reports.clone(), order.clone());
-                async move {
-                    let number = request
-                        .uri()
-                        .path()
-                        .rsplit('/')
-                        .next()
-                        .and_then(|n| n.parse::<u64>().ok());
-                    let body = request
-                        .into_body()
-                        .collect()
-                        .await
-                        .map(|body| body.to_bytes())
-                        .unwrap_or_default();
-                    let line = callback_line(&body);
-                    let mut order = order.lock().expect("not poisoned");
-                    let number = number.unwrap_or(order.next);
-                    if let Some(line) = line {
-                        order.waiting.insert(number, line);
-                    } else {
-                        order.waiting.insert(number, Err(String::new()));
-                    }
-                    loop {
-                        let next = order.next;
-                        let Some(line) = order.waiting.remove(&next) else {
-                            break;
-                        };
-                        order.next += 1;
-                        if !matches!(&line, Err(empty) if empty.is_empty()) {
-                            let _ = reports.send(line);
-                        }
-                    }
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::new())))
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(socket), service)
-                .await;
-        });
-    }
+    receive_posts(listener, move |path, body| {
+        let mut order = order.lock().expect("not poisoned");
+        let number = path
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(order.next);
+        order.waiting.insert(number, callback_line(body));
+        loop {
+            let next = order.next;
+            let Some(line) = order.waiting.remove(&next) else {
+                break;
+            };
+            order.next += 1;
+            if let Some(line) = line {
+                let _ = reports.send(line);
+            }
+        }
+    })
+    .await;
 }
 
 /// One callback as a report: `None` for a comment (not reported).
