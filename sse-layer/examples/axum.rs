@@ -13,8 +13,9 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use futures_util::{stream, Stream, StreamExt};
+use sse_layer::hub::{Hub, Subscribe, Subscription};
 use sse_layer::llm::{self, OpenAiChat};
-use sse_layer::prelude::*;
+use sse_layer::{event_name, Error, Event, EventStream, LastEventId, SseCors, SseLayer};
 
 #[derive(Clone)]
 struct Hubs {
@@ -44,10 +45,11 @@ async fn news(State(hubs): State<Hubs>, last: Option<LastEventId>) -> Subscripti
     hubs.news.subscribe(Subscribe::topic("news").resume(last))
 }
 
-/// Publishes the request body; a shared log that is down answers 503 with a JSON message.
-async fn publish(State(hubs): State<Hubs>, body: String) -> Result<String, PublishError> {
+/// Publishes the request body; a shared engine that is down answers 503 with a JSON
+/// message.
+async fn publish(State(hubs): State<Hubs>, body: String) -> Result<String, Error> {
     let event = Event::new().event(event_name!("headline")).data(body);
-    let published = hubs.news.publish("news", event)?;
+    let published = hubs.news.publish("news", event).await?;
     Ok(format!("published as {}\n", published.seq))
 }
 
@@ -62,7 +64,7 @@ async fn main() -> std::io::Result<()> {
         for n in 1u64.. {
             tokio::time::sleep(Duration::from_secs(1)).await;
             let tick = Event::new().event(event_name!("tick")).data(n.to_string());
-            let _ = ticker.publish("ticks", tick);
+            let _ = ticker.publish("ticks", tick).await;
         }
     });
     let app = Router::new()

@@ -26,7 +26,7 @@ async fn main() -> std::io::Result<()> {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 Event::new().id(n).data(format!("count {n}"))
             });
-            Ok::<_, Infallible>(EventStream::new(counter).into_response())
+            Ok::<_, Infallible>(EventStream::new(counter).into_http_response())
         },
     ));
 

@@ -1,27 +1,32 @@
 //! axum 0.8 integration (feature `axum`): return an [`EventStream`] or a
-//! [`Subscription`] straight from a handler, let `?` turn this crate's errors into
-//! answers, and take the resume point as an `Option<LastEventId>` argument.
+//! [`Subscription`] straight from a handler, let `?` turn this crate's errors (one
+//! [`Error`](crate::Error) for all of them) into answers, and take the resume point as an `Option<LastEventId>` argument.
 //!
 //! ```
 //! use std::time::Duration;
-//! use axum::{routing::get, Router};
+//! use axum::{extract::State, routing::{get, post}, Router};
 //! use futures_util::{stream, StreamExt};
-//! use sse_layer::prelude::*;
+//! use sse_layer::hub::{Hub, Subscribe, Subscription};
+//! use sse_layer::{event_name, Error, Event, EventStream, LastEventId, SseLayer};
 //!
-//! async fn ticks(last: Option<LastEventId>) -> impl axum::response::IntoResponse {
+//! async fn ticks(last: Option<LastEventId>) -> EventStream<impl futures_util::Stream<Item = Event>> {
 //!     let next = last.and_then(|id| id.parse::<u64>()).map_or(1, |n| n + 1);
-//!     let ticks = stream::iter(next..).map(|n| Event::new().event(event_name!("tick")).id(n).data("x"));
-//!     EventStream::new(ticks)
+//!     EventStream::new(stream::iter(next..).map(|n| Event::new().event(event_name!("tick")).id(n).data("x")))
 //! }
 //!
-//! async fn publish(hub: axum::extract::State<Hub>) -> Result<&'static str, PublishError> {
-//!     hub.publish("news", Event::new().data("hello"))?; // an error answers 5xx + JSON
-//!     Ok("published")
+//! async fn news(State(hub): State<Hub>, last: Option<LastEventId>) -> Subscription {
+//!     hub.subscribe(Subscribe::topic("news").resume(last))
+//! }
+//!
+//! async fn publish(State(hub): State<Hub>, kind: String) -> Result<String, Error> {
+//!     let event = Event::new().try_event(kind)?.data("hello"); // a 400 on a bad type
+//!     Ok(hub.publish("news", event).await?.id) // a 503 + Retry-After when the engine is away
 //! }
 //!
 //! let app: Router = Router::new()
 //!     .route("/ticks", get(ticks))
-//!     .route("/publish", axum::routing::post(publish))
+//!     .route("/news", get(news))
+//!     .route("/publish", post(publish))
 //!     .with_state(Hub::new())
 //!     .layer(SseLayer::new().heartbeat(Duration::from_secs(15)));
 //! # let _ = app;
@@ -37,6 +42,7 @@
 //! | [`PublishError::Unavailable`] | `503` with `Retry-After: 1` |
 //! | [`PublishError::KeyReused`] | `422`: an idempotency key sent again with another event |
 //! | [`InvalidOrigin`] | `500`: a configuration mistake |
+//! | [`Error`](crate::Error) | as the error it holds |
 //!
 //! A `4xx` makes browsers' `EventSource` stop reconnecting for good; send these from
 //! endpoints that publish or answer once, not as the answer to a stream a client should
@@ -63,13 +69,13 @@ where
     S::Item: StreamItem,
 {
     fn into_response(self) -> Response {
-        EventStream::into_response(self).map(Body::new)
+        EventStream::into_http_response(self).map(Body::new)
     }
 }
 
 impl IntoResponse for Subscription {
     fn into_response(self) -> Response {
-        Subscription::into_response(self).map(Body::new)
+        Subscription::into_http_response(self).map(Body::new)
     }
 }
 
@@ -95,6 +101,15 @@ impl IntoResponse for PublishError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 response
             }
+        }
+    }
+}
+
+impl IntoResponse for crate::Error {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Event(error) => error.into_response(),
+            Self::Publish(error) => error.into_response(),
         }
     }
 }

@@ -6,14 +6,18 @@
 //! - A line ends at CRLF, LF or a lone CR, so every one of them in `data` or a comment
 //!   starts a new `data:` / `:` line: the client joins data lines with ONE LF, and no
 //!   value can ever start a field or event of its own.
-//! - The fields come in a fixed order and a blank line ends the event.
+//! - The fields come in one order (comment, `event`, `id`, `retry`, `data`), and a blank
+//!   line ends the event. A hub's events carry their `id` first (`with_id`): the hub
+//!   encodes the event once without it, then puts the id it was given in front, the same
+//!   whichever engine numbered it.
 
 use bytes::{BufMut, BytesMut};
 
 use crate::event::Event;
 
 impl Event {
-    /// The wire form: the fields in a fixed order, then the blank line that dispatches.
+    /// The wire form: the fields in one order (comment, `event`, `id`, `retry`, `data`),
+    /// then the blank line that dispatches.
     ///
     /// Encode once and clone the [`Bytes`](bytes::Bytes) to send one event to many
     /// clients.

@@ -15,7 +15,7 @@
 //!         .and_then(|id| id.parse::<u64>())
 //!         .map_or(1, |last| last + 1);
 //!     let ticks = stream::iter(start..).map(|n| Event::new().id(n).data("tick"));
-//!     Ok::<_, Infallible>(EventStream::new(ticks).into_response())
+//!     Ok::<_, Infallible>(EventStream::new(ticks).into_http_response())
 //! });
 //! // ...the layer owns the transport: headers, first byte, heartbeats, errors, resume, CORS.
 //! let service = SseLayer::new().heartbeat(Duration::from_secs(15)).layer(handler);
@@ -45,6 +45,7 @@ mod encode;
 mod error;
 mod event;
 mod field;
+mod handler_error;
 mod headers;
 pub mod hub;
 mod last_event_id;
@@ -54,7 +55,6 @@ pub mod lifecycle;
 pub mod llm;
 pub mod metrics;
 mod overrides;
-pub mod prelude;
 pub mod reconnect;
 pub mod replay;
 #[cfg(feature = "serve")]
@@ -65,6 +65,7 @@ pub use cors::{InvalidOrigin, SseCors};
 pub use error::BoxError;
 pub use event::Event;
 pub use field::{EventError, EventId, EventName};
+pub use handler_error::Error;
 pub use last_event_id::LastEventId;
 pub use layer::{ResponseFuture, SseBody, SseLayer, SseService, DEFAULT_HEARTBEAT};
 pub use overrides::StreamOverrides;

@@ -24,7 +24,7 @@ use std::time::Duration;
 /// let response = EventStream::new(answer)
 ///     .no_retry()
 ///     .heartbeat(Duration::from_secs(5))
-///     .into_response();
+///     .into_http_response();
 /// let overrides = response.extensions().get::<StreamOverrides>().unwrap();
 /// assert_eq!(overrides.retry_setting(), Some(None));
 ///

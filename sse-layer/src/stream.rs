@@ -58,7 +58,7 @@ pin_project! {
     ///
     /// let events = stream::iter(["a", "b"]).map(|token| Event::new().data(token));
     /// # use futures_util::StreamExt;
-    /// let response = EventStream::new(events).into_response();
+    /// let response = EventStream::new(events).into_http_response();
     /// assert_eq!(response.headers()["content-type"], "text/event-stream");
     /// ```
     ///
@@ -99,7 +99,7 @@ where
     /// `Content-Type: text/event-stream`, `Cache-Control: no-cache, no-transform` and
     /// `X-Accel-Buffering: no` (so nginx does not buffer it). Its
     /// [`StreamOverrides`], if any, ride in the extensions for the layer.
-    pub fn into_response(self) -> Response<Self> {
+    pub fn into_http_response(self) -> Response<Self> {
         let overrides = self.overrides;
         let mut response = Response::new(self);
         *response.status_mut() = StatusCode::OK;

@@ -10,7 +10,10 @@ use axum::Router;
 use futures_util::stream;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use sse_layer::prelude::*;
+use sse_layer::hub::{Hub, PublishError, Subscribe, Subscription};
+use sse_layer::{
+    event_name, Error, Event, EventError, EventStream, LastEventId, SseCors, SseLayer,
+};
 use tower::ServiceExt;
 
 /// The body a response sends within a second (streams are cut there).
@@ -93,10 +96,15 @@ async fn a_subscription_is_returned_as_it_is_and_resumes() {
         hub.subscribe(Subscribe::topic("news").resume(last))
     }
     let hub = Hub::new();
-    let ids: Vec<String> = ["a", "b", "c"]
-        .into_iter()
-        .map(|text| hub.publish("news", Event::new().data(text)).unwrap().id)
-        .collect();
+    let mut ids = Vec::new();
+    for text in ["a", "b", "c"] {
+        ids.push(
+            hub.publish("news", Event::new().data(text))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
     let app = Router::new()
         .route("/news", get(subscribe))
         .with_state(hub)
@@ -118,14 +126,22 @@ async fn errors_answer_with_a_status_and_a_json_message() {
         let event = Event::new().try_id(untrusted)?.data("x");
         Ok(EventStream::new(stream::iter(vec![event])))
     }
-    async fn publish_with_id(State(hub): State<Hub>) -> Result<&'static str, PublishError> {
-        hub.publish("t", Event::new().id(5u8))?;
-        Ok("published")
+    // One handler, two kinds of error, one `?` each: both become `sse_layer::Error`.
+    async fn publish(State(hub): State<Hub>, uri: http::Uri) -> Result<String, Error> {
+        let kind = uri.query().unwrap_or_default().replace("%0A", "\n");
+        let event = Event::new().try_event(kind)?.data("x");
+        let event = if uri.path().ends_with("with-id") {
+            event.id(5u8)
+        } else {
+            event
+        };
+        Ok(hub.publish("t", event).await?.id)
     }
     let app = || {
         Router::new()
             .route("/from-query", get(from_query))
-            .route("/publish", get(publish_with_id))
+            .route("/publish", get(publish))
+            .route("/publish-with-id", get(publish))
             .with_state(Hub::new())
             .layer(SseLayer::new())
     };
@@ -139,7 +155,13 @@ async fn errors_answer_with_a_status_and_a_json_message() {
     let body: serde_json::Value = serde_json::from_str(&body_text(bad).await).unwrap();
     assert_eq!(body["error"], "an event id must not contain CR, LF or NUL");
 
-    let refused = get_path(app(), "/publish", None).await;
+    let published = get_path(app(), "/publish?note", None).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    assert!(body_text(published).await.ends_with("-1"));
+    let bad_type = get_path(app(), "/publish?a%0Ab", None).await;
+    assert_eq!(bad_type.status(), StatusCode::BAD_REQUEST);
+
+    let refused = get_path(app(), "/publish-with-id?note", None).await;
     assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body: serde_json::Value = serde_json::from_str(&body_text(refused).await).unwrap();
     assert!(
@@ -151,8 +173,30 @@ async fn errors_answer_with_a_status_and_a_json_message() {
     );
 }
 
+/// With axum's `IntoResponse` imported, `.into_response()` on a stream or a subscription
+/// is axum's: a handler that returns `axum::response::Response` needs nothing more.
+#[tokio::test]
+async fn into_response_is_axums_when_its_trait_is_in_scope() {
+    use axum::response::{IntoResponse, Response};
+    async fn either(State(hub): State<Hub>, uri: http::Uri) -> Response {
+        if uri.query() == Some("hub") {
+            hub.subscribe(Subscribe::new()).into_response()
+        } else {
+            EventStream::new(stream::iter(vec![Event::new().data("x")])).into_response()
+        }
+    }
+    let app = Router::new()
+        .route("/either", get(either))
+        .with_state(Hub::new())
+        .layer(SseLayer::new());
+    for query in ["/either?hub", "/either?stream"] {
+        let response = get_path(app.clone(), query, None).await;
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+    }
+}
+
 #[test]
-fn an_unavailable_shared_log_is_a_503_to_retry() {
+fn an_unavailable_engine_is_a_503_to_retry() {
     use axum::response::IntoResponse;
     let response = PublishError::Unavailable("connection refused".into()).into_response();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);

@@ -1,4 +1,4 @@
-//! `SharedHub` when Redis fails for real: flushed, restarted empty, restarted from an older
+//! A hub on Redis when Redis fails for real: flushed, restarted empty, restarted from an older
 //! snapshot, a replica that lagged promoted by Sentinel, a clean Sentinel failover, an
 //! instance started during an outage, a publish that timed out, an evicted once-set, a
 //! long history resumed by slow clients. Each test starts its own `redis-server` (and
@@ -21,25 +21,14 @@ use std::time::{Duration, Instant};
 
 use redis_server::{unique_name, RedisServer, Sentinel};
 use shared_hubs::*;
-use sse_conformance::parser::Event as Parsed;
-use sse_layer::hub::{PublishError, QueueLimits, SharedHub, SharedPublished, Subscribe};
+use sse_layer::hub::{Hub, PublishError, Published, QueueLimits, Subscribe};
 use sse_layer::replay::{
-    AppendBatch, Appended, Entry, Head, Known, LogFuture, Read, RedisLog, SharedLog,
+    AppendBatch, Appended, Engine, Entry, Head, Known, LogFuture, Read, RedisLog,
 };
 use sse_layer::Event;
 
-fn epoch(id: &str) -> &str {
-    id.rsplit_once('-').unwrap().0
-}
-
-fn assert_lost_reset(event: &Parsed, cursor: &str) {
-    assert_eq!(event.event_type, "reset", "{event:?}");
-    assert_eq!(event.data, r#"{"reason":"lost"}"#);
-    assert_eq!(event.last_event_id, cursor);
-}
-
 /// Publishes until Redis (or the primary Sentinel names) takes it, for up to `patience`.
-async fn publish_within(hub: &SharedHub, text: &str, patience: Duration) -> SharedPublished {
+async fn publish_within(hub: &Hub, text: &str, patience: Duration) -> Published {
     let deadline = Instant::now() + patience;
     loop {
         match hub.publish("t", Event::new().data(text.to_owned())).await {
@@ -167,19 +156,7 @@ async fn a_restart_from_an_older_snapshot_never_reuses_an_id() {
     // A client holding a lost id, on an old or a new instance: told, then the new event.
     let c = hub(&url, &name);
     for instance in [&a, &b, &c] {
-        let mut lost = Reader::new(instance.subscribe(Subscribe::new().last_event_id(&ids[7])));
-        let got = lost.take(2).await;
-        assert_lost_reset(&got[0], &cursor);
-        assert_eq!(data(&got[1..]), ["9"]);
-        // A client holding an id that survived: what followed it, with no reset.
-        let mut kept = Reader::new(instance.subscribe(Subscribe::new().last_event_id(&ids[3])));
-        let got = kept.take(3).await;
-        assert_eq!(data(&got), ["4", "5", "9"]);
-        let got_ids: Vec<_> = got
-            .iter()
-            .map(|event| event.last_event_id.clone())
-            .collect();
-        assert_eq!(got_ids, [ids[4].clone(), ids[5].clone(), next.id.clone()]);
+        assert_resumes_after_a_partial_loss(instance, &ids, &next, &cursor).await;
     }
 }
 
@@ -291,7 +268,7 @@ struct CountingLog {
     reads: Arc<AtomicUsize>,
 }
 
-impl SharedLog for CountingLog {
+impl Engine for CountingLog {
     fn append<'a>(&'a self, batch: &'a AppendBatch) -> LogFuture<'a, Appended> {
         self.log.append(batch)
     }
@@ -319,7 +296,7 @@ async fn slow_resumes_of_a_long_history_hold_their_queue_and_share_their_reads()
             .build()
             .unwrap()
     };
-    let a = SharedHub::builder().start(retaining(&name));
+    let a = Hub::builder().engine(retaining(&name)).build();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let payload = "x".repeat(1000);
     let mut first = String::new();
@@ -337,13 +314,14 @@ async fn slow_resumes_of_a_long_history_hold_their_queue_and_share_their_reads()
         events: 64,
         bytes: 64 * 1024,
     };
-    let b = SharedHub::builder()
+    let b = Hub::builder()
         .queue_limits(limits)
         .follow_wait(Duration::from_millis(200))
-        .start(CountingLog {
+        .engine(CountingLog {
             log,
             reads: reads.clone(),
-        });
+        })
+        .build();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut clients: Vec<Reader> = (0..20)
         .map(|_| Reader::new(b.subscribe(Subscribe::new().last_event_id(&first))))
@@ -467,7 +445,7 @@ async fn with_wait_for_replicas_a_publish_no_replica_took_is_refused() {
         .wait_for_replicas(1, Duration::from_millis(300))
         .build()
         .unwrap();
-    let a = SharedHub::builder().start(log);
+    let a = Hub::builder().engine(log).build();
     let held = a.publish("t", Event::new().data("1")).await;
     assert!(held.is_ok(), "{held:?}");
     replica.freeze(true);

@@ -166,14 +166,14 @@ async fn a_response_can_set_its_own_heartbeat_or_none() {
     let events = tokio_stream::wrappers::ReceiverStream::new(receiver);
     let faster = EventStream::new(events)
         .heartbeat(Duration::from_secs(4))
-        .into_response();
+        .into_http_response();
     let response = call(layer(), Request::new(()), faster).await;
     let seen = frames(response.into_body(), Duration::from_secs(13)).await;
     assert_eq!(times_of(&seen[1..], HEARTBEAT), vec![4, 8, 12]);
 
     let (_sender, receiver) = tokio::sync::mpsc::channel::<Event>(1);
     let events = tokio_stream::wrappers::ReceiverStream::new(receiver);
-    let silent = EventStream::new(events).no_heartbeat().into_response();
+    let silent = EventStream::new(events).no_heartbeat().into_http_response();
     let response = call(layer(), Request::new(()), silent).await;
     let seen = frames(response.into_body(), Duration::from_secs(61)).await;
     assert_eq!(seen, vec![(Duration::ZERO, ":\n".to_owned())]);
@@ -199,7 +199,7 @@ async fn a_subscription_can_set_its_own_heartbeat() {
     let response = call(
         SseLayer::new(),
         Request::new(()),
-        subscription.into_response(),
+        subscription.into_http_response(),
     )
     .await;
     let seen = frames(response.into_body(), Duration::from_secs(10)).await;

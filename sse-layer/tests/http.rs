@@ -30,7 +30,7 @@ async fn handler(request: Request<hyper::body::Incoming>) -> Result<Response<Bod
                 Event::new().id(n).data(format!("event {n}"))
             });
             let mut response = EventStream::new(events)
-                .into_response()
+                .into_http_response()
                 .map(BodyExt::boxed_unsync);
             response
                 .headers_mut()
@@ -39,7 +39,7 @@ async fn handler(request: Request<hyper::body::Incoming>) -> Result<Response<Bod
         }
         // A stream with no event yet: only the layer's first byte can arrive.
         "/quiet" => EventStream::new(stream::pending::<Event>())
-            .into_response()
+            .into_http_response()
             .map(BodyExt::boxed_unsync),
         "/denied" => Response::builder()
             .status(StatusCode::UNAUTHORIZED)
@@ -304,7 +304,7 @@ async fn stream_with_drop_signal(
                 }
                 Some((Event::new().data(n.to_string()), (guard, n + 1)))
             });
-            Ok::<_, Infallible>(EventStream::new(events).into_response())
+            Ok::<_, Infallible>(EventStream::new(events).into_http_response())
         }
     });
     (serve(layer.layer(handler)).await, dropped)

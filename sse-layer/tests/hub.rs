@@ -15,6 +15,16 @@ use sse_layer::lifecycle::{DisconnectReason, EndReason};
 use sse_layer::replay::MemoryLog;
 use sse_layer::Event;
 
+/// A hub in memory publishes at once: the future is ready when first polled.
+trait Now: std::future::Future + Sized {
+    fn now(self) -> Self::Output {
+        self.now_or_never()
+            .expect("a hub in memory publishes at once")
+    }
+}
+
+impl<F: std::future::Future> Now for F {}
+
 /// The next frame if one is ready: `Some(None)` when the body has ended.
 fn poll_frame(subscription: &mut Subscription) -> Option<Option<Bytes>> {
     subscription
@@ -48,6 +58,7 @@ fn read_all(subscription: &mut Subscription) -> Vec<Parsed> {
 fn publish_numbers(hub: &Hub, topic: &str, range: std::ops::RangeInclusive<u64>) {
     for n in range {
         hub.publish(topic, Event::new().data(n.to_string()))
+            .now()
             .unwrap();
     }
 }
@@ -154,8 +165,14 @@ fn after_a_restart_an_id_of_the_previous_run_gets_a_reset_not_other_events() {
 fn publish_once_appends_one_event_per_key_and_refuses_a_reused_key() {
     let hub = Hub::builder().replay(MemoryLog::new(3, 1 << 20)).build();
     let mut reader = hub.subscribe(Subscribe::new());
-    let first = hub.publish_once("k1", "t", Event::new().data("a")).unwrap();
-    let again = hub.publish_once("k1", "t", Event::new().data("a")).unwrap();
+    let first = hub
+        .publish_once("k1", "t", Event::new().data("a"))
+        .now()
+        .unwrap();
+    let again = hub
+        .publish_once("k1", "t", Event::new().data("a"))
+        .now()
+        .unwrap();
     assert!(first.fresh && !again.fresh);
     assert_eq!(
         (again.seq, again.id.clone(), again.delivered),
@@ -163,14 +180,18 @@ fn publish_once_appends_one_event_per_key_and_refuses_a_reused_key() {
     );
     assert_eq!(data(&read_all(&mut reader)), ["a"], "delivered once");
     for reused in [
-        hub.publish_once("k1", "t", Event::new().data("b")),
-        hub.publish_once("k1", "other", Event::new().data("a")),
+        hub.publish_once("k1", "t", Event::new().data("b")).now(),
+        hub.publish_once("k1", "other", Event::new().data("a"))
+            .now(),
     ] {
         assert_eq!(reused, Err(sse_layer::hub::PublishError::KeyReused));
     }
     // Keys are remembered as long as their event is retained (3 here).
     publish_numbers(&hub, "t", 2..=4);
-    let later = hub.publish_once("k1", "t", Event::new().data("a")).unwrap();
+    let later = hub
+        .publish_once("k1", "t", Event::new().data("a"))
+        .now()
+        .unwrap();
     assert!(later.fresh, "event 1 is no longer retained, nor its key");
 }
 
@@ -201,6 +222,7 @@ fn events_with_their_own_id_are_refused() {
     let hub = Hub::new();
     let error = hub
         .publish("t", Event::new().try_id("7").unwrap().data("x"))
+        .now()
         .unwrap_err();
     assert!(error.to_string().contains("assigns ids"), "{error}");
     assert!(hub.newest().is_none(), "nothing was published");
@@ -214,11 +236,14 @@ fn topics_and_filters_choose_what_a_subscriber_gets_live_and_in_replay() {
     let mut everything = hub.subscribe(Subscribe::new());
     let mut no_internal =
         hub.subscribe(Subscribe::new().filter(|record| record.key() != Some("internal")));
-    hub.publish("news", Event::new().data("n1")).unwrap();
-    hub.publish("sport", Event::new().data("s1")).unwrap();
+    hub.publish("news", Event::new().data("n1")).now().unwrap();
+    hub.publish("sport", Event::new().data("s1")).now().unwrap();
     hub.publish_keyed("news", "internal", Event::new().data("secret"))
+        .now()
         .unwrap();
-    hub.publish("weather", Event::new().data("w1")).unwrap();
+    hub.publish("weather", Event::new().data("w1"))
+        .now()
+        .unwrap();
     assert_eq!(data(&read_all(&mut news)), ["n1", "secret"]);
     assert_eq!(data(&read_all(&mut both)), ["n1", "s1", "secret"]);
     assert_eq!(
@@ -252,17 +277,26 @@ fn a_subscriber_that_went_away_is_forgotten() {
     let first = hub.subscribe(Subscribe::topic("a"));
     let second = hub.subscribe(Subscribe::topic("a").and_topic("b"));
     assert_eq!(
-        hub.publish("a", Event::new().data("x")).unwrap().delivered,
+        hub.publish("a", Event::new().data("x"))
+            .now()
+            .unwrap()
+            .delivered,
         2
     );
     drop(first);
     assert_eq!(
-        hub.publish("a", Event::new().data("x")).unwrap().delivered,
+        hub.publish("a", Event::new().data("x"))
+            .now()
+            .unwrap()
+            .delivered,
         1
     );
     drop(second);
     assert_eq!(
-        hub.publish("b", Event::new().data("x")).unwrap().delivered,
+        hub.publish("b", Event::new().data("x"))
+            .now()
+            .unwrap()
+            .delivered,
         0
     );
     assert_eq!(hub.subscribers(), 0);
@@ -281,7 +315,7 @@ fn a_subscriber_that_is_behind_gets_its_events_in_one_frame() {
         "one write for 50 queued events"
     );
     // A lone event goes out as the hub's own shared bytes.
-    hub.publish("t", Event::new().data("solo")).unwrap();
+    hub.publish("t", Event::new().data("solo")).now().unwrap();
     let frame = poll_frame(&mut subscription).unwrap().unwrap();
     assert_eq!(
         frame.as_ptr(),
@@ -304,7 +338,7 @@ fn small_queue(overflow: Overflow) -> Hub {
 fn overflow_disconnect_sends_what_is_queued_then_ends_as_slow() {
     let hub = small_queue(Overflow::Disconnect);
     let subscription = hub.subscribe(Subscribe::new());
-    let end = subscription.into_response();
+    let end = subscription.into_http_response();
     let reason = end.extensions().get::<EndReason>().unwrap().clone();
     let mut subscription = end.into_body();
     publish_numbers(&hub, "t", 1..=6);
@@ -352,7 +386,9 @@ fn overflow_by_bytes_counts_encoded_bytes() {
     for _ in 0..10 {
         // `id: <12-character epoch>-N\ndata: ` + 30 bytes + `\n\n`: 57 bytes (58 for
         // event 10).
-        hub.publish("t", Event::new().data("x".repeat(30))).unwrap();
+        hub.publish("t", Event::new().data("x".repeat(30)))
+            .now()
+            .unwrap();
     }
     assert_eq!(hub.newest().unwrap().bytes().len(), 58);
     assert_eq!(
@@ -368,19 +404,26 @@ fn overflow_coalesce_by_key_keeps_the_latest_value_in_id_order() {
     let hub = small_queue(Overflow::CoalesceByKey);
     let mut subscription = hub.subscribe(Subscribe::new());
     hub.publish_keyed("jobs", "a", Event::new().data("a 10%"))
+        .now()
         .unwrap();
     hub.publish_keyed("jobs", "b", Event::new().data("b 10%"))
+        .now()
         .unwrap();
     hub.publish_keyed("jobs", "c", Event::new().data("c 10%"))
+        .now()
         .unwrap();
     hub.publish_keyed("jobs", "d", Event::new().data("d 10%"))
+        .now()
         .unwrap();
     // Full: each new value replaces its key's queued one.
     hub.publish_keyed("jobs", "a", Event::new().data("a 50%"))
+        .now()
         .unwrap();
     hub.publish_keyed("jobs", "c", Event::new().data("c 90%"))
+        .now()
         .unwrap();
     hub.publish_keyed("jobs", "a", Event::new().data("a 100%"))
+        .now()
         .unwrap();
     assert_eq!(subscription.queued(), 4);
     let events = read_all(&mut subscription);
@@ -394,6 +437,7 @@ fn overflow_coalesce_by_key_keeps_the_latest_value_in_id_order() {
     // Nothing with the same key queued: the safe default, disconnect.
     publish_numbers(&hub, "jobs", 1..=4);
     hub.publish_keyed("jobs", "new", Event::new().data("x"))
+        .now()
         .unwrap();
     let (_, ended) = drain(&mut subscription, &mut Parser::new());
     assert!(ended);
@@ -416,6 +460,7 @@ fn a_stalled_subscriber_among_1000_neither_delays_the_others_nor_grows() {
         for n in 1..=50 {
             let published = hub
                 .publish("feed", Event::new().data((round * 50 + n).to_string()))
+                .now()
                 .unwrap();
             assert!(published.delivered >= 999);
         }
@@ -488,7 +533,7 @@ proptest! {
                 Step::Publish(count) => {
                     for _ in 0..count {
                         published += 1;
-                        hub.publish("t", Event::new().data(published.to_string())).unwrap();
+                        hub.publish("t", Event::new().data(published.to_string())).now().unwrap();
                     }
                 }
                 Step::Read => take(&mut subscription, &mut parser, usize::MAX, &mut seen, &mut last_id),
@@ -525,9 +570,9 @@ proptest! {
         let hub = Hub::new();
         let options = |first: Subscribe| topics.iter().skip(1).fold(first, |options, topic| options.and_topic(name(*topic)));
         let mut live = hub.subscribe(options(Subscribe::topic(name(topics[0]))));
-        hub.publish("other", Event::new().data("0")).unwrap();
+        hub.publish("other", Event::new().data("0")).now().unwrap();
         for (index, topic) in published.iter().enumerate() {
-            hub.publish(&name(*topic), Event::new().data((index + 1).to_string())).unwrap();
+            hub.publish(&name(*topic), Event::new().data((index + 1).to_string())).now().unwrap();
         }
         let expected: Vec<String> = published
             .iter()

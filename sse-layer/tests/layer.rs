@@ -85,7 +85,7 @@ async fn a_stream_error_becomes_one_complete_error_event() {
     let response = call(
         SseLayer::new().no_heartbeat(),
         Request::new(()),
-        EventStream::new(events).into_response(),
+        EventStream::new(events).into_http_response(),
     )
     .await;
     let sent = wire(response.into_body()).await;
@@ -106,7 +106,7 @@ async fn the_error_event_is_configurable_and_sees_the_error() {
     let response = call(
         layer,
         Request::new(()),
-        EventStream::new(events).into_response(),
+        EventStream::new(events).into_http_response(),
     )
     .await;
     let sent = wire(response.into_body()).await;
@@ -152,7 +152,7 @@ async fn retry_hint_first_with_bounded_jitter() {
         let response = call(
             layer,
             Request::new(()),
-            EventStream::new(stream::empty::<Event>()).into_response(),
+            EventStream::new(stream::empty::<Event>()).into_http_response(),
         )
         .await;
         let first = frames(response.into_body(), Duration::from_secs(1))
@@ -184,12 +184,12 @@ async fn a_response_can_drop_or_change_the_retry_hint() {
     };
     let events = || stream::iter([Event::new().data("x")]);
     assert_eq!(
-        first_frame(EventStream::new(events()).into_response()).await,
+        first_frame(EventStream::new(events()).into_http_response()).await,
         "retry: 2000\n",
         "the layer's hint by default"
     );
     assert_eq!(
-        first_frame(EventStream::new(events()).no_retry().into_response()).await,
+        first_frame(EventStream::new(events()).no_retry().into_http_response()).await,
         ":\n",
         "no hint: the stream still opens at once, with a comment"
     );
@@ -197,7 +197,7 @@ async fn a_response_can_drop_or_change_the_retry_hint() {
         first_frame(
             EventStream::new(events())
                 .retry(Duration::from_secs(30))
-                .into_response()
+                .into_http_response()
         )
         .await,
         "retry: 30000\n"
@@ -301,7 +301,7 @@ async fn a_cloned_layer_is_configured_on_its_own() {
         let response = call(
             layer,
             Request::new(()),
-            EventStream::new(stream::empty::<Event>()).into_response(),
+            EventStream::new(stream::empty::<Event>()).into_http_response(),
         )
         .await;
         assert_eq!(

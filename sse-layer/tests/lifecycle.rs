@@ -34,7 +34,7 @@ where
     S: futures_util::Stream + Send + 'static,
     S::Item: sse_layer::StreamItem,
 {
-    let response = call(layer, request, EventStream::new(items).into_response()).await;
+    let response = call(layer, request, EventStream::new(items).into_http_response()).await;
     body_text(response.into_body()).await
 }
 
@@ -253,7 +253,7 @@ async fn the_stream_cap_answers_503_with_retry_after() {
     let (layer, _) = reasons(SseLayer::new().max_streams(2, Duration::from_millis(1500)));
     let handler = service_fn(|_request: Request<()>| async {
         let events = futures_util::stream::pending::<Event>();
-        Ok::<_, Infallible>(EventStream::new(events).into_response())
+        Ok::<_, Infallible>(EventStream::new(events).into_http_response())
     });
     let service = layer.layer(handler);
     let first = service.clone().oneshot(Request::new(())).await.unwrap();
@@ -302,11 +302,11 @@ async fn every_end_is_reported_with_its_reason() {
     let response = call(
         layer.clone(),
         Request::new(()),
-        subscription.into_response(),
+        subscription.into_http_response(),
     )
     .await;
-    let first = hub.publish("t", Event::new().data("1")).unwrap();
-    hub.publish("t", Event::new().data("2")).unwrap();
+    let first = hub.publish("t", Event::new().data("1")).await.unwrap();
+    hub.publish("t", Event::new().data("2")).await.unwrap();
     assert_eq!(
         body_text(response.into_body()).await,
         format!(":\nid: {}\ndata: 1\n\n", first.id)
@@ -366,11 +366,11 @@ fn metrics_count_streams_heartbeats_disconnects_and_replays() {
         runtime.block_on(async {
             let layer = SseLayer::new().heartbeat(Duration::from_secs(1));
             let hub = Hub::new();
-            let first = hub.publish("t", Event::new().data("1")).unwrap();
+            let first = hub.publish("t", Event::new().data("1")).await.unwrap();
             let subscription = hub.subscribe(Subscribe::new().last_event_id(first.id));
             let expired = hub.subscribe(Subscribe::new().last_event_id("nope"));
             drop(expired);
-            let response = call(layer, Request::new(()), subscription.into_response()).await;
+            let response = call(layer, Request::new(()), subscription.into_http_response()).await;
             let mut body = response.into_body();
             // The first byte, then two heartbeats.
             for _ in 0..3 {
@@ -423,12 +423,12 @@ async fn a_hub_subscription_behind_the_layer_resumes_from_the_header() {
         let hub = hub.clone();
         service_fn(move |request: Request<()>| {
             let subscription = hub.subscribe(Subscribe::new().resume_from(&request));
-            async move { Ok::<_, Infallible>(subscription.into_response()) }
+            async move { Ok::<_, Infallible>(subscription.into_http_response()) }
         })
     };
     let mut service = SseLayer::new().layer(handler);
-    let first = hub.publish("t", Event::new().data("a")).unwrap();
-    let second = hub.publish("t", Event::new().data("b")).unwrap();
+    let first = hub.publish("t", Event::new().data("a")).await.unwrap();
+    let second = hub.publish("t", Event::new().data("b")).await.unwrap();
     let request = Request::builder()
         .header("last-event-id", &first.id)
         .body(())

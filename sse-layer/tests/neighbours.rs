@@ -37,7 +37,7 @@ async fn plain_handler(
 ) -> Result<http::Response<axum::body::Body>, Infallible> {
     Ok(match request.uri().path() {
         "/events" => EventStream::new(ticks(request.extensions().get::<LastEventId>()))
-            .into_response()
+            .into_http_response()
             .into_response(),
         _ => axum::Json(serde_json::json!({ "padding": "x".repeat(200) })).into_response(),
     })
@@ -131,7 +131,8 @@ async fn axum_route_service() {
     let sse = SseLayer::new().layer(service_fn(
         |request: Request<axum::body::Body>| async move {
             Ok::<_, Infallible>(
-                EventStream::new(ticks(request.extensions().get::<LastEventId>())).into_response(),
+                EventStream::new(ticks(request.extensions().get::<LastEventId>()))
+                    .into_http_response(),
             )
         },
     ));
@@ -141,7 +142,7 @@ async fn axum_route_service() {
 }
 
 async fn axum_ticks(last: Option<axum::Extension<LastEventId>>) -> impl IntoResponse {
-    EventStream::new(ticks(last.as_ref().map(|axum::Extension(id)| id))).into_response()
+    EventStream::new(ticks(last.as_ref().map(|axum::Extension(id)| id))).into_http_response()
 }
 
 async fn axum_own_sse() -> impl IntoResponse {
@@ -197,7 +198,7 @@ async fn snapshot_of_an_axum_handler_in_process() {
                 .data("hello\nworld"),
             Event::new().data("[DONE]"),
         ];
-        EventStream::new(stream::iter(events)).into_response()
+        EventStream::new(stream::iter(events)).into_http_response()
     }
     let app = axum::Router::new()
         .route("/greet", axum::routing::get(greet))
@@ -237,7 +238,7 @@ async fn axum_graceful_shutdown_completes_with_open_streams() {
         .route(
             "/events",
             axum::routing::get(|| async {
-                EventStream::new(stream::pending::<Event>()).into_response()
+                EventStream::new(stream::pending::<Event>()).into_http_response()
             }),
         )
         .layer(SseLayer::new().shutdown(shutdown.clone(), Duration::from_secs(2)));

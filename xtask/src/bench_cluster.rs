@@ -1,4 +1,4 @@
-//! `cargo xtask bench cluster`: two `SharedHub` instances through a private Redis, in one
+//! `cargo xtask bench cluster`: two hub instances on a private Redis, in one
 //! run beside the in-process `Hub` (the cost of going through Redis) and beside what users
 //! hand-roll today, an axum `Sse` endpoint with one Redis `SUBSCRIBE` per connection
 //! (`redis_subscribe_server`): latency, deliveries per second, Redis connections and
@@ -36,7 +36,7 @@ const KINDS: [Kind; 3] = [
         start: |example, _redis, _size| start_server_with(&example("fanout_hub_server"), &[]),
     },
     Kind {
-        name: "sse-layer `SharedHub`, 2 instances via Redis",
+        name: "sse-layer `Hub` on Redis, 2 instances",
         instances: 2,
         start: |example, redis, size| {
             let name = format!("bench-cluster-{size}");
@@ -92,10 +92,7 @@ fn in_process(example: &dyn Fn(&str) -> PathBuf, redis: &str) -> bool {
         let mut medians = Vec::new();
         for (name, kind) in [
             ("`Hub`, in memory", "hub"),
-            (
-                "`SharedHub` ×2 via Redis (half the subscribers on each)",
-                "shared",
-            ),
+            ("`Hub` ×2 on Redis (half the subscribers on each)", "shared"),
         ] {
             let mut runs = Vec::new();
             for _ in 0..FANOUT_RUNS {
@@ -191,7 +188,7 @@ fn publish_throughput(
     port: u16,
 ) -> bool {
     println!(
-        "\npublish into Redis, one `SharedHub` (64-byte events), median of {FANOUT_RUNS} runs; \
+        "\npublish into Redis, one `Hub` on Redis (64-byte events), median of {FANOUT_RUNS} runs; \
          with `WAIT`, each append is acknowledged once the replica holds it"
     );
     println!("| publishers | Redis | durability | events/s | per publish |\n|---|---|---|---|---|");

@@ -217,6 +217,7 @@ pub(crate) fn ensure_prerequisites(root: &Path) -> bool {
     let all_present = || {
         present("redis-server", "--version")
             && present("redis-sentinel", "--version")
+            && present("nats-server", "--version")
             && present("nginx", "-v")
     };
     if all_present() {
@@ -224,7 +225,7 @@ pub(crate) fn ensure_prerequisites(root: &Path) -> bool {
     }
     let setup = root.join("xtask/interop/setup.sh");
     eprintln!(
-        "xtask: redis-server, redis-sentinel or nginx missing; installing with {}",
+        "xtask: redis-server, redis-sentinel, nats-server or nginx missing; installing with {}",
         setup.display()
     );
     run(

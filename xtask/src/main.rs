@@ -47,7 +47,11 @@ mod soak;
 use std::io::{BufRead, BufReader};
 use std::process::{exit, Child, Command, Stdio};
 
-/// `cargo` arguments that build the demo server (with `--redis` support) and the checker.
+/// Every feature the tests, the demo and the benches use: the shared engines, TLS, axum.
+pub(crate) const ALL_FEATURES: &str = "sse-layer/redis,sse-layer/nats,sse-layer/tls,sse-layer/axum";
+
+/// `cargo` arguments that build the demo server (with `--redis` and `--nats` support) and
+/// the checker.
 /// (`--bin` too: with `--example`, cargo would build only the checker's library.)
 pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 11] = [
     "build",
@@ -60,7 +64,7 @@ pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 11] = [
     "--bin",
     "sse-conformance",
     "--features",
-    "sse-layer/redis,sse-layer/tls,sse-layer/axum",
+    ALL_FEATURES,
 ];
 
 /// The origin the demo allows and the checker pretends to be: a typical dev front end.
@@ -161,24 +165,25 @@ pub(crate) fn cargo() -> String {
 
 fn ci() -> i32 {
     let cargo = cargo();
-    // The Redis tests start their own redis-server, replicas and redis-sentinel: install
+    // The Redis and NATS tests start their own redis-server, replicas, redis-sentinel and
+    // nats-server: install
     // them first on a fresh machine (the setup script installs only what is missing).
     let root = std::env::current_dir().expect("a working directory");
     if !cluster::ensure_prerequisites(&root) {
         eprintln!(
-            "xtask ci: redis-server, redis-sentinel and nginx are needed (xtask/interop/setup.sh)"
+            "xtask ci: redis-server, redis-sentinel, nats-server and nginx are needed (xtask/interop/setup.sh)"
         );
         return 2;
     }
     let steps: [&[&str]; 5] = [
         &["fmt", "--all", "--check"],
-        // With every feature the tests use, then the plain build of sse-layer (no redis).
+        // With every feature the tests use, then the plain build of sse-layer (no engine).
         &[
             "clippy",
             "--workspace",
             "--all-targets",
             "--features",
-            "sse-layer/redis,sse-layer/tls,sse-layer/axum",
+            ALL_FEATURES,
             "--",
             "-D",
             "warnings",
@@ -204,13 +209,8 @@ fn ci() -> i32 {
             "-D",
             "warnings",
         ],
-        // The Redis tests start their own redis-server (installed by .ci/run).
-        &[
-            "test",
-            "--workspace",
-            "--features",
-            "sse-layer/redis,sse-layer/tls,sse-layer/axum",
-        ],
+        // The Redis and NATS tests start their own servers (installed by .ci/run).
+        &["test", "--workspace", "--features", ALL_FEATURES],
     ];
     for step in steps {
         if !run(&cargo, step) {

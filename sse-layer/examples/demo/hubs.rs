@@ -1,11 +1,13 @@
-//! The demo's hubs: the `/events` tickers and the `/publish` + `/subscribe` topics, in
-//! memory (one instance) or, with `--redis`, shared through Redis by every instance.
+//! The demo's hubs: the `/events` tickers and the `/publish` + `/subscribe` topics. The
+//! same code runs on every engine: in memory (one instance), or shared by every
+//! instance through Redis (`--redis`) or NATS JetStream (`--nats`); only the line that
+//! builds each hub differs.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use sse_layer::hub::{Hub, PublishError, Subscribe, Subscription};
+use sse_layer::hub::{Hub, PublishError, Published, Subscribe, Subscription};
 use sse_layer::Event;
 
 /// At most this many distinct `interval_ms` tickers run at once.
@@ -14,51 +16,37 @@ pub const MAX_TICKERS: usize = 64;
 /// (after `close_after`, a network blip) resume from its replay log.
 const TICKER_LINGER: Duration = Duration::from_secs(60);
 
-/// Where the demo's events live.
+/// Where the demo's events live: one hub for the tickers (topic `ticks/N`), one for the
+/// topics of `/publish`.
 #[derive(Clone)]
-pub enum Hubs {
-    /// One process: a hub per ticker interval and one for topics.
-    Memory {
-        tickers: Arc<Mutex<HashMap<u64, Hub>>>,
-        topics: Hub,
-    },
-    /// Every instance on one Redis: one shared hub for the tickers (topic `ticks/N`), one
-    /// for the topics.
-    #[cfg(feature = "redis")]
-    Shared {
-        ticks: sse_layer::hub::SharedHub,
-        topics: sse_layer::hub::SharedHub,
-        /// The intervals this instance ticks for.
-        tickers: Arc<Mutex<std::collections::HashSet<u64>>>,
-    },
+pub struct Hubs {
+    ticks: Hub,
+    topics: Hub,
+    /// The intervals this instance ticks for.
+    tickers: Arc<Mutex<HashSet<u64>>>,
 }
 
 /// Why a subscription or a publish was refused.
 pub enum HubError {
     /// Too many distinct tickers.
     TooManyTickers,
-    /// The event is not acceptable (the message says why).
-    Invalid(String),
-    /// The idempotency key was already used for another event.
-    KeyReused,
-    /// The shared log cannot be reached.
-    Unavailable(String),
-}
-
-/// What a publish did: the event's id, and whether it was appended now (`false`: its
-/// idempotency key had been published before, and `id` is that event's).
-pub struct Published {
-    pub id: String,
-    pub fresh: bool,
+    /// The hub refused the event.
+    Publish(PublishError),
 }
 
 impl Hubs {
+    /// The demo's hubs on these two.
+    pub fn new(ticks: Hub, topics: Hub) -> Self {
+        Self {
+            ticks,
+            topics,
+            tickers: Arc::default(),
+        }
+    }
+
     /// Everything in this process.
     pub fn memory() -> Self {
-        Self::Memory {
-            tickers: Arc::default(),
-            topics: Hub::new(),
-        }
+        Self::new(Hub::new(), Hub::new())
     }
 
     /// Everything in the Redis at `url` (`redis://…`, or `redis+sentinel://…` to follow
@@ -67,14 +55,27 @@ impl Hubs {
     /// even while Redis is down.
     #[cfg(feature = "redis")]
     pub fn redis(url: &str) -> Result<Self, sse_layer::replay::LogError> {
-        use sse_layer::hub::SharedHub;
         use sse_layer::replay::RedisLog;
-        let log = |name: &str| RedisLog::builder(url).name(name).max_events(10_000).build();
-        Ok(Self::Shared {
-            ticks: SharedHub::builder().start(log("sse-demo-ticks")?),
-            topics: SharedHub::builder().start(log("sse-demo-topics")?),
-            tickers: Arc::default(),
-        })
+        Self::on_engine(|name| RedisLog::builder(url).name(name).max_events(10_000).build())
+    }
+
+    /// Everything in the NATS JetStream at `url` (`nats://HOST:PORT`): streams
+    /// `SSE_sse-demo-ticks` and `SSE_sse-demo-topics`. Connects lazily (and again after
+    /// failures), so it starts even while NATS is down.
+    #[cfg(feature = "nats")]
+    pub fn nats(url: &str) -> Result<Self, sse_layer::replay::LogError> {
+        use sse_layer::replay::NatsLog;
+        Self::on_engine(|name| NatsLog::builder(url).name(name).max_events(10_000).build())
+    }
+
+    /// The two hubs on the engine `log` makes for a name: the one line that differs from
+    /// [`memory`](Self::memory).
+    #[cfg(any(feature = "redis", feature = "nats"))]
+    fn on_engine<E: sse_layer::replay::Engine>(
+        log: impl Fn(&str) -> Result<E, sse_layer::replay::LogError>,
+    ) -> Result<Self, sse_layer::replay::LogError> {
+        let hub = |name: &str| Ok(Hub::builder().engine(log(name)?).build());
+        Ok(Self::new(hub("sse-demo-ticks")?, hub("sse-demo-topics")?))
     }
 
     /// Says on stderr which Redis settings put the hubs at risk (an eviction policy that
@@ -98,45 +99,22 @@ impl Hubs {
         interval_ms: u64,
         options: Subscribe,
     ) -> Result<Subscription, HubError> {
-        match self {
-            Self::Memory { tickers, .. } => {
-                let mut hubs = tickers.lock().unwrap_or_else(PoisonError::into_inner);
-                if !hubs.contains_key(&interval_ms) && hubs.len() >= MAX_TICKERS {
-                    return Err(HubError::TooManyTickers);
-                }
-                let hub = hubs.entry(interval_ms).or_insert_with(|| {
-                    let hub = Hub::new();
-                    tokio::spawn(tick_in_memory(tickers.clone(), interval_ms, hub.clone()));
-                    hub
-                });
-                // Subscribed under the map's lock, so the ticker cannot retire the hub
-                // between the lookup and the subscription.
-                Ok(hub.subscribe(options))
+        let mut running = self.tickers.lock().unwrap_or_else(PoisonError::into_inner);
+        if !running.contains(&interval_ms) {
+            if running.len() >= MAX_TICKERS {
+                return Err(HubError::TooManyTickers);
             }
-            #[cfg(feature = "redis")]
-            Self::Shared { ticks, tickers, .. } => {
-                let mut running = tickers.lock().unwrap_or_else(PoisonError::into_inner);
-                if !running.contains(&interval_ms) {
-                    if running.len() >= MAX_TICKERS {
-                        return Err(HubError::TooManyTickers);
-                    }
-                    running.insert(interval_ms);
-                    tokio::spawn(tick_shared(tickers.clone(), interval_ms, ticks.clone()));
-                }
-                let topic = ticks_topic(interval_ms);
-                Ok(ticks.subscribe(options.and_topic(topic)))
-            }
+            running.insert(interval_ms);
+            tokio::spawn(tick(self.tickers.clone(), interval_ms, self.ticks.clone()));
         }
+        Ok(self
+            .ticks
+            .subscribe(options.and_topic(ticks_topic(interval_ms))))
     }
 
     /// Subscribes to a topic of `/publish`.
     pub fn subscribe_topic(&self, topic: &str, options: Subscribe) -> Subscription {
-        let options = options.and_topic(topic);
-        match self {
-            Self::Memory { topics, .. } => topics.subscribe(options),
-            #[cfg(feature = "redis")]
-            Self::Shared { topics, .. } => topics.subscribe(options),
-        }
+        self.topics.subscribe(options.and_topic(topic))
     }
 
     /// Publishes to a topic of `/publish`, at most once per `once` key when there is one.
@@ -146,32 +124,11 @@ impl Hubs {
         event: Event,
         once: Option<&str>,
     ) -> Result<Published, HubError> {
-        let refused = |error: PublishError| match error {
-            PublishError::Unavailable(why) => HubError::Unavailable(why),
-            PublishError::KeyReused => HubError::KeyReused,
-            other => HubError::Invalid(other.to_string()),
-        };
-        match self {
-            Self::Memory { topics, .. } => match once {
-                Some(once) => topics.publish_once(once, topic, event),
-                None => topics.publish(topic, event),
-            }
-            .map(|published| Published {
-                fresh: published.fresh,
-                id: published.id,
-            })
-            .map_err(refused),
-            #[cfg(feature = "redis")]
-            Self::Shared { topics, .. } => match once {
-                Some(once) => topics.publish_once(once, topic, event).await,
-                None => topics.publish(topic, event).await,
-            }
-            .map(|published| Published {
-                fresh: published.fresh,
-                id: published.id,
-            })
-            .map_err(refused),
+        match once {
+            Some(once) => self.topics.publish_once(once, topic, event).await,
+            None => self.topics.publish(topic, event).await,
         }
+        .map_err(HubError::Publish)
     }
 }
 
@@ -181,36 +138,6 @@ fn tick_event(n: u64) -> Event {
         .data(serde_json::json!({ "n": n }).to_string())
 }
 
-/// Publishes `tick` events with ids `<epoch>-1`, `<epoch>-2`… (the hub's sequence, the
-/// epoch this process's) every `interval_ms`, until nobody has listened for
-/// [`TICKER_LINGER`].
-async fn tick_in_memory(tickers: Arc<Mutex<HashMap<u64, Hub>>>, interval_ms: u64, hub: Hub) {
-    let period = Duration::from_millis(interval_ms);
-    let mut interval = tokio::time::interval(period);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_listened = tokio::time::Instant::now();
-    // The hub numbers events 1, 2, 3…; this ticker is its only publisher, so `n` matches.
-    let mut n: u64 = 0;
-    loop {
-        interval.tick().await;
-        {
-            let mut hubs = tickers.lock().unwrap_or_else(PoisonError::into_inner);
-            if hub.subscribers() > 0 {
-                last_listened = tokio::time::Instant::now();
-            } else if last_listened.elapsed() >= TICKER_LINGER {
-                hubs.remove(&interval_ms);
-                return;
-            }
-        }
-        n += 1;
-        let published = hub
-            .publish("ticks", tick_event(n))
-            .expect("the hub gives the id");
-        debug_assert_eq!(published.seq, n);
-    }
-}
-
-#[cfg(feature = "redis")]
 fn ticks_topic(interval_ms: u64) -> String {
     format!("ticks/{interval_ms}")
 }
@@ -218,18 +145,12 @@ fn ticks_topic(interval_ms: u64) -> String {
 /// One ticker for the whole cluster: every instance with listeners of `interval_ms` wakes
 /// at the same wall-clock instants (multiples of the interval) and publishes tick `n`
 /// (milliseconds since the Unix epoch / interval) with `publish_once`, so each tick is
-/// appended once however many instances run, and ticking goes on while any of them does.
-/// (The once-keys live in Redis beside the ticks, and are rebuilt from the ticks if an
-/// eviction policy drops them on their own.)
-#[cfg(feature = "redis")]
-async fn tick_shared(
-    tickers: Arc<Mutex<std::collections::HashSet<u64>>>,
-    interval_ms: u64,
-    hub: sse_layer::hub::SharedHub,
-) {
+/// appended once however many instances run, and ticking goes on while any of them
+/// does. It stops once nobody on this instance has listened for [`TICKER_LINGER`].
+async fn tick(tickers: Arc<Mutex<HashSet<u64>>>, interval_ms: u64, hub: Hub) {
     let topic = ticks_topic(interval_ms);
     let mut last_listened = tokio::time::Instant::now();
-    // Said once when ticks start failing (Redis away) and once when they work again.
+    // Said once when ticks start failing (the engine away) and once when they work again.
     let mut failing = false;
     loop {
         let now_ms = std::time::SystemTime::now()

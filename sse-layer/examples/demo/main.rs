@@ -4,7 +4,8 @@
 //! `cargo run --release -p sse-layer --example demo -- --addr 127.0.0.1:0 [--heartbeat-ms N] [--cors-origin ORIGIN]`
 //! `[--redis redis://HOST:PORT | redis+sentinel://HOST:PORT[,HOST:PORT…]/SERVICE]` (built
 //! with `--features redis`: several instances share the hubs through that Redis, or the
-//! primary the Sentinels name).
+//! primary the Sentinels name) or `[--nats nats://HOST:PORT]` (built with
+//! `--features nats`: through that NATS JetStream).
 
 mod app;
 mod hubs;
@@ -33,8 +34,12 @@ struct Args {
     /// Share the hubs with every instance on this Redis (`redis://HOST:PORT`, or
     /// `redis+sentinel://HOST:PORT[,HOST:PORT…]/SERVICE` to follow failovers): fan-out and
     /// resume across instances. Needs the `redis` feature.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "nats")]
     redis: Option<String>,
+    /// Share the hubs with every instance on this NATS JetStream (`nats://HOST:PORT`), as
+    /// `--redis` does. Needs the `nats` feature.
+    #[arg(long)]
+    nats: Option<String>,
 }
 
 #[tokio::main]
@@ -60,9 +65,10 @@ async fn main() {
         };
         layer = layer.cors(cors);
     }
-    let hubs = match &args.redis {
-        None => hubs::Hubs::memory(),
-        Some(url) => shared_hubs(url).await,
+    let hubs = match (&args.redis, &args.nats) {
+        (Some(url), _) => redis_hubs(url).await,
+        (None, Some(url)) => nats_hubs(url),
+        (None, None) => hubs::Hubs::memory(),
     };
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
@@ -86,7 +92,7 @@ async fn main() {
 }
 
 #[cfg(feature = "redis")]
-async fn shared_hubs(url: &str) -> hubs::Hubs {
+async fn redis_hubs(url: &str) -> hubs::Hubs {
     let hubs = hubs::Hubs::redis(url).unwrap_or_else(|error| {
         eprintln!("error: --redis: {error}");
         std::process::exit(2);
@@ -96,9 +102,25 @@ async fn shared_hubs(url: &str) -> hubs::Hubs {
 }
 
 #[cfg(not(feature = "redis"))]
-async fn shared_hubs(_url: &str) -> hubs::Hubs {
+async fn redis_hubs(_url: &str) -> hubs::Hubs {
     eprintln!(
         "error: --redis needs the redis feature: cargo build --release -p sse-layer --example demo --features redis"
+    );
+    std::process::exit(2);
+}
+
+#[cfg(feature = "nats")]
+fn nats_hubs(url: &str) -> hubs::Hubs {
+    hubs::Hubs::nats(url).unwrap_or_else(|error| {
+        eprintln!("error: --nats: {error}");
+        std::process::exit(2);
+    })
+}
+
+#[cfg(not(feature = "nats"))]
+fn nats_hubs(_url: &str) -> hubs::Hubs {
+    eprintln!(
+        "error: --nats needs the nats feature: cargo build --release -p sse-layer --example demo --features nats"
     );
     std::process::exit(2);
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
-use super::hub::Hub;
+use super::local::Local;
 use super::pages::{page_start, Page, Pages};
 use super::queue::Queue;
 use super::subscribe::Subscribe;
@@ -57,7 +57,7 @@ type StepFuture = Pin<Box<dyn Future<Output = Step> + Send>>;
 /// One subscription's way from its `Last-Event-ID` to live delivery.
 pub(crate) struct CatchUp {
     source: Arc<Source>,
-    hub: Hub,
+    hub: Local,
     options: Subscribe,
     /// The client's id, until the log has judged it.
     client: Option<(String, u64)>,
@@ -81,7 +81,7 @@ pub(crate) struct CatchUp {
 impl CatchUp {
     pub(crate) fn new(
         source: Arc<Source>,
-        hub: Hub,
+        hub: Local,
         options: Subscribe,
         client: (String, u64),
     ) -> Self {
@@ -119,7 +119,7 @@ impl CatchUp {
                     Step::Read(Err(error)) => {
                         // The follower says so once per retry; a thousand resumes waiting
                         // would say it a thousand times.
-                        tracing::debug!(%error, "shared hub: cannot read a replay from the shared log; retrying");
+                        tracing::debug!(%error, "hub engine: cannot read a replay from the shared log; retrying");
                         let delay = self.retry;
                         self.retry = (self.retry * 2).min(RETRY.1);
                         self.step = Some(Box::pin(async move {
@@ -214,11 +214,10 @@ impl CatchUp {
                 Some(through) if through >= self.position => {}
                 survived => {
                     let through = survived.unwrap_or(0);
-                    let reset = self.hub.shared.reset_record(
-                        ResetReason::Lost,
-                        head.id_of(through),
-                        through,
-                    );
+                    let reset =
+                        self.hub
+                            .core
+                            .reset_record(ResetReason::Lost, head.id_of(through), through);
                     queue.rewind(through, &reset);
                     self.position = through;
                 }
@@ -235,7 +234,7 @@ impl CatchUp {
         if let Some(reason) = self.reset_before.take() {
             let reset =
                 self.hub
-                    .shared
+                    .core
                     .reset_record(reason, head.id_of(self.position), self.position);
             queue.lock().push_replay(reset);
         }
@@ -252,7 +251,7 @@ impl CatchUp {
         self.reset_before = None;
         let reset = self
             .hub
-            .shared
+            .core
             .reset_record(reason, head.id_of(head.top), head.top);
         queue.lock().push_replay(reset);
         self.epoch = head.epoch.clone();

@@ -1,4 +1,4 @@
-//! The follower: one task per [`SharedHub`](super::SharedHub) that reads the shared log in
+//! The follower: one task per hub with a shared engine that reads the engine in
 //! order and delivers each event to this instance's subscribers, and notices when the log
 //! fenced or lost events, telling exactly the streams that are affected.
 
@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
-use super::hub::Hub;
+use super::local::Local;
+use crate::replay::engine::is_whole_event;
 use crate::replay::id::is_valid_epoch;
-use crate::replay::shared::is_whole_event;
 use crate::replay::window::Window;
-use crate::replay::{Head, Known, SharedLog};
+use crate::replay::{Engine, Head, Known};
 
 /// The most entries one read returns.
 const FOLLOW_BATCH: usize = 1024;
@@ -36,8 +36,8 @@ pub(super) struct FollowerConfig {
 /// engine lost events the window had delivered, each stream that got some of them gets a
 /// `lost` reset and then the events that follow; the others carry on untouched.
 pub(super) async fn follow(
-    hub: Hub,
-    log: Arc<dyn SharedLog>,
+    hub: Local,
+    log: Arc<dyn Engine>,
     config: FollowerConfig,
     nudge: Arc<Notify>,
     window_epoch: watch::Sender<Arc<str>>,
@@ -61,12 +61,12 @@ pub(super) async fn follow(
                     retry = RETRY.0;
                 }
                 Ok(head) => {
-                    tracing::error!(epoch = ?head.epoch, "shared hub: the shared log's epoch is not letters and digits; retrying");
+                    tracing::error!(epoch = ?head.epoch, "hub engine: the shared log's epoch is not letters and digits; retrying");
                     tokio::time::sleep(RETRY.1).await;
                     continue;
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "shared hub: cannot read the shared log; retrying");
+                    tracing::warn!(%error, "hub engine: cannot read the shared log; retrying");
                     tokio::time::sleep(retry).await;
                     retry = (retry * 2).min(RETRY.1);
                     continue;
@@ -84,7 +84,7 @@ pub(super) async fn follow(
         let entries = match entries {
             Ok(entries) => entries,
             Err(error) => {
-                tracing::warn!(%error, "shared hub: cannot read the shared log; retrying");
+                tracing::warn!(%error, "hub engine: cannot read the shared log; retrying");
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(RETRY.1);
                 check = true;
@@ -98,7 +98,7 @@ pub(super) async fn follow(
 }
 
 struct Follower {
-    hub: Hub,
+    hub: Local,
     config: FollowerConfig,
     window_epoch: watch::Sender<Arc<str>>,
     /// Where the log stood at the last check; `None` before the first.
@@ -137,13 +137,13 @@ impl Follower {
             }
             if entry.seq != self.after + 1 {
                 let reset = self.hub.skip_gap(entry.seq - 1);
-                tracing::warn!(from = self.after + 1, to = entry.seq - 1, streams = reset, "shared hub: events were trimmed before this instance read them; its streams that missed them get an expired reset");
+                tracing::warn!(from = self.after + 1, to = entry.seq - 1, streams = reset, "hub engine: events were trimmed before this instance read them; its streams that missed them get an expired reset");
             }
             self.after = entry.seq;
             if !is_whole_event(&entry.body) || !is_valid_epoch(&entry.epoch) {
                 tracing::warn!(
                     seq = entry.seq,
-                    "shared hub: skipped an entry that is not one whole event"
+                    "hub engine: skipped an entry that is not one whole event"
                 );
                 continue;
             }
@@ -179,7 +179,7 @@ impl Follower {
                 // knows this epoch).
                 let through = survived.unwrap_or(0);
                 let reset = self.hub.rewind(through, head.clone());
-                tracing::warn!(old = %old.epoch, new = %head.epoch, through, lost_after = self.after, streams = reset, "shared hub: the shared log lost events; the streams that had them get a lost reset");
+                tracing::warn!(old = %old.epoch, new = %head.epoch, through, lost_after = self.after, streams = reset, "hub engine: the shared log lost events; the streams that had them get a lost reset");
                 self.after = through;
             }
         }

@@ -1,6 +1,6 @@
 //! The broadcast [`Hub`]: publish an event once (encoded once, its bytes shared) to any
 //! number of subscribers, by topic, with a replay log for resume and a bounded queue per
-//! subscriber.
+//! subscriber; in memory, or on a shared engine that several instances share.
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -8,39 +8,44 @@
 //! use sse_layer::{Event, SseLayer};
 //! use tower::{service_fn, Layer};
 //!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let hub = Hub::new();
 //! let events = {
 //!     let hub = hub.clone();
 //!     // Each request subscribes; `resume_from` reads the Last-Event-ID the layer parsed.
 //!     service_fn(move |request: http::Request<()>| {
 //!         let subscription = hub.subscribe(Subscribe::topic("news").resume_from(&request));
-//!         async move { Ok::<_, Infallible>(subscription.into_response()) }
+//!         async move { Ok::<_, Infallible>(subscription.into_http_response()) }
 //!     })
 //! };
 //! let service = SseLayer::new().layer(events);
 //! // Elsewhere, as things happen:
-//! hub.publish("news", Event::new().event(sse_layer::event_name!("headline")).data("SSE is easy"))?;
+//! hub.publish("news", Event::new().event(sse_layer::event_name!("headline")).data("SSE is easy")).await?;
 //! # let _ = service;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
 //! ```
 //!
-//! Where things are: publishing and subscribing in `hub.rs` ([`Hub`]); how a hub is made
-//! in `builder.rs` ([`HubBuilder`]); what its clones share (the lock, the subscriber
-//! lists, delivery, sweeping, idempotency keys) in `state.rs`, below the rest; a
-//! subscriber's options in [`Subscribe`]; the queue, its [`Overflow`] policies and the
-//! in-stream reset in `queue.rs`; the stream a subscriber reads in [`Subscription`];
-//! several instances in [`SharedHub`] (`shared.rs`), with its `writer.rs`, its
-//! `follower.rs`, and for resumes the window cannot answer `catch_up.rs` over the shared
-//! `pages.rs`; the log in [`replay`](crate::replay).
+//! Where things are: publishing and subscribing in `hub.rs` ([`Hub`]), over this
+//! instance's delivery in `local.rs`; how a hub is made, and its engine chosen, in
+//! `builder.rs` ([`HubBuilder`]); what the clones of the delivery core share (the lock,
+//! the subscriber lists, delivery, sweeping, idempotency keys) in `state.rs`, which the
+//! other files build on; a subscriber's options in [`Subscribe`]; the queue, its
+//! [`Overflow`] policies and the in-stream reset in `queue.rs`; the stream a subscriber
+//! reads in [`Subscription`]. With a shared engine, `engine.rs` links the hub to it:
+//! its `writer.rs`, its `follower.rs`, and for resumes the window cannot answer
+//! `catch_up.rs` over the shared `pages.rs`; the engines themselves are in
+//! [`replay`](crate::replay).
 
 mod builder;
 mod catch_up;
+mod engine;
 mod follower;
 #[allow(clippy::module_inception)]
 mod hub;
+mod local;
 mod pages;
 mod queue;
-mod shared;
 mod state;
 mod subscribe;
 mod subscription;
@@ -49,6 +54,5 @@ mod writer;
 pub use builder::HubBuilder;
 pub use hub::{Hub, PublishError, Published};
 pub use queue::{Overflow, QueueLimits};
-pub use shared::{SharedHub, SharedHubBuilder, SharedPublished};
 pub use subscribe::Subscribe;
 pub use subscription::Subscription;

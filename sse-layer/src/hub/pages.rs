@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use tokio::sync::OnceCell;
 
+use crate::replay::engine::is_whole_event;
 use crate::replay::id::{is_valid_epoch, log_id};
-use crate::replay::shared::is_whole_event;
-use crate::replay::{Head, Known, LogError, Record, SharedLog};
+use crate::replay::{Engine, Head, Known, LogError, Record};
 
 /// Events per page.
 pub(crate) const PAGE: usize = 32;
@@ -67,7 +67,7 @@ type Key = (Arc<str>, u64);
 
 /// The shared reader: single-flight reads and a small cache of complete pages.
 pub(crate) struct Pages {
-    log: Arc<dyn SharedLog>,
+    log: Arc<dyn Engine>,
     state: Mutex<PagesState>,
 }
 
@@ -79,7 +79,7 @@ struct PagesState {
 }
 
 impl Pages {
-    pub(crate) fn new(log: Arc<dyn SharedLog>) -> Self {
+    pub(crate) fn new(log: Arc<dyn Engine>) -> Self {
         Self {
             log,
             state: Mutex::new(PagesState::default()),
@@ -165,7 +165,7 @@ impl Pages {
                 if !sendable {
                     tracing::warn!(
                         seq = entry.seq,
-                        "shared hub: skipped an entry that is not one whole event of a valid epoch"
+                        "hub engine: skipped an entry that is not one whole event of a valid epoch"
                     );
                     return (entry.seq, None);
                 }

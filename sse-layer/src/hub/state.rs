@@ -1,6 +1,8 @@
-//! What a hub's clones share, below everything else in `hub/`: the lock and the state it
-//! guards (the log, the subscriber lists, the idempotency keys), delivery of one record to
-//! a list, and sweeping the subscriptions that went away.
+//! What the clones of a hub's delivery core ([`Local`](super::local::Local)) share: the
+//! lock and the state it guards (the log, the subscriber lists, the idempotency keys),
+//! delivery of one record to a list, and sweeping the subscriptions that went away. It
+//! builds on `queue.rs` and `subscribe.rs` only; `local.rs`, `builder.rs`,
+//! `subscription.rs` and the engine's files build on it.
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::{Deref, DerefMut};
@@ -19,7 +21,7 @@ use crate::replay::{Record, ReplayLog, ResetReason};
 
 pub(super) type ResetEventFn = dyn Fn(ResetReason) -> Event + Send + Sync;
 
-pub(super) struct Shared {
+pub(super) struct Core {
     pub(super) state: Mutex<State>,
     /// Open subscriptions.
     pub(super) live: AtomicUsize,
@@ -139,7 +141,7 @@ pub(super) fn every_queue(state: &State) -> impl Iterator<Item = &Arc<Queue>> {
         .map(|subscriber| &subscriber.queue)
 }
 
-impl Shared {
+impl Core {
     /// Keeps `bytes` as event `seq` of `topic` and queues it for its subscribers; the
     /// record, and how many got it.
     pub(super) fn append(

@@ -67,14 +67,16 @@ impl Subscribe {
         self
     }
 
-    /// Resumes after this event id (a client's `Last-Event-ID`).
+    /// Resumes after this event id, given by hand: for an id that came from elsewhere
+    /// than the request (a test, a cursor the application stored). Handlers use
+    /// [`resume`](Self::resume) (axum) or [`resume_from`](Self::resume_from) (tower).
     pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
         self.last_event_id = Some(id.into());
         self
     }
 
-    /// Resumes after `last`, when the client sent one: what an `Option<LastEventId>`
-    /// handler argument (feature `axum`) or [`LastEventId::from_request`] gives.
+    /// Resumes after `last`, when the client sent one: the way for an axum handler, whose
+    /// `Option<LastEventId>` argument (feature `axum`) is this.
     ///
     /// ```
     /// use sse_layer::{hub::Subscribe, LastEventId};
@@ -90,7 +92,8 @@ impl Subscribe {
     }
 
     /// Resumes after the [`LastEventId`] that [`SseLayer`](crate::SseLayer) put in the
-    /// request's extensions, if there is one.
+    /// request's extensions, if there is one: the way for a tower service behind the
+    /// layer.
     pub fn resume_from<B>(mut self, request: &Request<B>) -> Self {
         if let Some(id) = request.extensions().get::<LastEventId>() {
             self.last_event_id = Some(id.as_str().to_owned());

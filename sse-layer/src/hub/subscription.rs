@@ -11,7 +11,7 @@ use metrics::Counter;
 
 use super::catch_up::{CatchUp, Filled};
 use super::queue::{Queue, QueueState};
-use super::state::Shared;
+use super::state::Core;
 use crate::error::BoxError;
 use crate::lifecycle::{DisconnectReason, EndReason};
 use crate::overrides::StreamOverrides;
@@ -35,15 +35,15 @@ use crate::stream::BATCH_BYTES;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let hub = Hub::new();
 /// let mut subscription = hub.subscribe(Subscribe::new());
-/// let a = hub.publish("t", Event::new().data("a")).unwrap();
-/// let b = hub.publish("t", Event::new().data("b")).unwrap();
+/// let a = hub.publish("t", Event::new().data("a")).await.unwrap();
+/// let b = hub.publish("t", Event::new().data("b")).await.unwrap();
 /// let frame = subscription.frame().await.unwrap().unwrap().into_data().unwrap();
 /// assert_eq!(frame, format!("id: {}\ndata: a\n\nid: {}\ndata: b\n\n", a.id, b.id));
 /// # });
 /// ```
 pub struct Subscription {
     queue: Arc<Queue>,
-    hub: Arc<Shared>,
+    hub: Arc<Core>,
     /// Reading the replay from a shared log, page by page as the client drains.
     catch_up: Option<Box<CatchUp>>,
     end: EndReason,
@@ -55,7 +55,7 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub(super) fn new(queue: Arc<Queue>, hub: Arc<Shared>) -> Self {
+    pub(super) fn new(queue: Arc<Queue>, hub: Arc<Core>) -> Self {
         let events_sent = hub.metrics.events_sent.clone();
         Self {
             queue,
@@ -76,10 +76,10 @@ impl Subscription {
     ///
     /// ```
     /// let subscription = sse_layer::hub::Hub::new().subscribe(Default::default());
-    /// let response = subscription.into_response();
+    /// let response = subscription.into_http_response();
     /// assert_eq!(response.headers()["content-type"], "text/event-stream");
     /// ```
-    pub fn into_response(self) -> Response<Self> {
+    pub fn into_http_response(self) -> Response<Self> {
         let end = self.end.clone();
         let overrides = self.overrides;
         let mut response = Response::new(self);

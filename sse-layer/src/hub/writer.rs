@@ -1,13 +1,13 @@
-//! The writer: one task per [`SharedHub`](super::SharedHub) that appends what publishers
+//! The writer: one task per hub with a shared engine that appends what publishers
 //! queue, as many at once as are waiting (one round trip for a burst), and answers each.
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::hub::Hub;
+use super::local::Local;
 use crate::replay::id::{is_valid_epoch, random_u64};
-use crate::replay::{Append, AppendBatch, Appended, Known, LogError, Outcome, SharedLog};
+use crate::replay::{Append, AppendBatch, Appended, Engine, Known, LogError, Outcome};
 
 /// The most events the writer appends in one call to the engine.
 pub(super) const WRITE_BATCH: usize = 512;
@@ -24,8 +24,8 @@ pub(super) struct Write {
 /// memory instead of appending twice. (The first command after the engine restarted
 /// fails this way: its connection had died with the old server.)
 pub(super) async fn write(
-    log: Arc<dyn SharedLog>,
-    hub: Hub,
+    log: Arc<dyn Engine>,
+    hub: Local,
     nudge: Arc<Notify>,
     mut writes: mpsc::Receiver<Write>,
 ) {
@@ -49,7 +49,7 @@ pub(super) async fn write(
         let answer = match log.append(&batch).await {
             Ok(appended) => Ok(appended),
             Err(first) => {
-                tracing::debug!(%first, "shared hub: an append failed; trying once more");
+                tracing::debug!(%first, "hub engine: an append failed; trying once more");
                 log.append(&batch).await
             }
         };

@@ -11,7 +11,7 @@
 //!
 //! let handler = service_fn(|_request: http::Request<()>| async {
 //!     let events = futures_util::stream::iter([Event::new().data("hello")]);
-//!     Ok::<_, Infallible>(EventStream::new(events).into_response())
+//!     Ok::<_, Infallible>(EventStream::new(events).into_http_response())
 //! });
 //! let service = SseLayer::new().heartbeat(Duration::from_secs(15)).layer(handler);
 //! # let _ = service;

@@ -28,7 +28,7 @@ use crate::lifecycle::Stalled;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let handler = service_fn(|_request: http::Request<()>| async {
 ///     let events = futures_util::stream::iter([Event::new().data("hi")]);
-///     Ok::<_, Infallible>(EventStream::new(events).into_response())
+///     Ok::<_, Infallible>(EventStream::new(events).into_http_response())
 /// });
 /// let response = SseLayer::new().layer(handler).oneshot(http::Request::new(())).await.unwrap();
 /// assert_eq!(response.headers()["x-accel-buffering"], "no");

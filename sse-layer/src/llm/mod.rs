@@ -24,7 +24,7 @@
 //! let tokens = stream::iter(["Hel", "lo"]).map(Ok::<_, std::io::Error>);
 //! let events: Vec<_> = frame(tokens, OpenAiChat::new("chatcmpl-1", "demo-model")).collect().await;
 //! assert_eq!(events.last().unwrap().data_str(), Some("[DONE]"));
-//! let response = EventStream::new(stream::iter(events)).into_response();
+//! let response = EventStream::new(stream::iter(events)).into_http_response();
 //! # let _ = response;
 //! # });
 //! ```

@@ -12,12 +12,14 @@ use bytes::Bytes;
 /// use sse_layer::hub::Hub;
 /// use sse_layer::Event;
 ///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let hub = Hub::new();
-/// let published = hub.publish("news", Event::new().data("hello")).unwrap();
+/// let published = hub.publish("news", Event::new().data("hello")).await.unwrap();
 /// let newest = hub.newest().unwrap();
 /// assert_eq!((newest.seq(), newest.topic()), (1, "news"));
 /// // The id is `<epoch>-<seq>`: the epoch is this process's log's.
 /// assert_eq!(newest.bytes(), &format!("id: {}\ndata: hello\n\n", published.id));
+/// # });
 /// ```
 #[derive(Debug)]
 pub struct Record {

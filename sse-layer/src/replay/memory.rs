@@ -21,11 +21,13 @@ use super::log::{Position, Record, ReplayLog};
 /// use sse_layer::Event;
 ///
 /// // Keep the last 2 events for resume.
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let hub = Hub::builder().replay(MemoryLog::new(2, 1 << 20)).build();
 /// for n in 1..=3 {
-///     hub.publish("ticks", Event::new().data(n.to_string())).unwrap();
+///     hub.publish("ticks", Event::new().data(n.to_string())).await.unwrap();
 /// }
 /// assert_eq!(hub.newest().unwrap().seq(), 3);
+/// # });
 /// ```
 #[derive(Debug)]
 pub struct MemoryLog {

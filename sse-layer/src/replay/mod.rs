@@ -8,7 +8,7 @@
 //!
 //! The **epoch** names one history. The in-memory log makes one when it is made, so after
 //! a restart an id from the previous run is not mistaken for one of this run; a shared
-//! engine fences with a new epoch whenever it may have lost writes (see [`SharedLog`]).
+//! engine fences with a new epoch whenever it may have lost writes (see [`Engine`]).
 //!
 //! When the id cannot be resumed from, the stream gets a **reset event** instead of a
 //! silent skip: by default `event: reset` with `data: {"reason":"expired"}` (older than
@@ -19,28 +19,32 @@
 //! `200`: a non-200 would make a browser stop reconnecting for good.
 //!
 //! Where things are: the seam, [`ReplayLog`] and its types, in `log.rs`; ids and epochs in
-//! `id.rs`; the in-memory log in `memory.rs`; for several instances, the [`SharedLog`]
-//! seam (an engine that instances share) in `shared.rs`, where such a log stands
-//! ([`Head`]) in `lineage.rs`, the Redis engine in `redis/`, and each instance's window of
-//! recent events over a shared log in `window.rs`. **A second engine** (NATS JetStream,
-//! Postgres) is one more module beside `redis/` implementing [`SharedLog`]; the hub's
-//! delivery code does not change.
+//! `id.rs`; the in-memory log in `memory.rs`; for several instances, the [`Engine`]
+//! seam (an engine that instances share) in `engine.rs`, where such a log stands
+//! ([`Head`]) in `lineage.rs`, the engines in `redis/` and `nats/`, and each instance's
+//! window of recent events over a shared engine in `window.rs`. **A third engine**
+//! (Postgres, …) is one more folder beside `redis/` and `nats/` implementing [`Engine`];
+//! the hub's delivery code does not change.
 
+pub(crate) mod engine;
 pub(crate) mod id;
 mod lineage;
 mod log;
 mod memory;
+#[cfg(feature = "nats")]
+mod nats;
 #[cfg(feature = "redis")]
 mod redis;
-pub(crate) mod shared;
 pub(crate) mod window;
 
+pub use engine::{
+    Append, AppendBatch, Appended, Engine, Entry, Known, LogError, LogFuture, Outcome, Read,
+};
 pub(crate) use lineage::Standing;
 pub use lineage::{Fork, Head};
 pub use log::{Position, Record, ReplayLog, ResetReason};
 pub use memory::MemoryLog;
+#[cfg(feature = "nats")]
+pub use nats::{NatsLog, NatsLogBuilder};
 #[cfg(feature = "redis")]
 pub use redis::{EngineReport, RedisLog, RedisLogBuilder};
-pub use shared::{
-    Append, AppendBatch, Appended, Entry, Known, LogError, LogFuture, Outcome, Read, SharedLog,
-};

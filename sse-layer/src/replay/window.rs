@@ -1,4 +1,4 @@
-//! [`Window`]: a [`SharedHub`](crate::hub::SharedHub)'s local copy of the newest part of a
+//! [`Window`]: a [`Hub`](crate::hub::Hub)'s local copy, on a shared engine, of the newest part of a
 //! shared log, and where that log stands ([`Head`]), so that most resumes are served from
 //! memory and the rest are told apart from those the engine must answer.
 

@@ -35,7 +35,7 @@
 //!     .shutdown(shutdown.clone(), grace)
 //!     .layer(service_fn(|_request: http::Request<hyper::body::Incoming>| async {
 //!         let events = futures_util::stream::iter([Event::new().data("hello")]);
-//!         Ok::<_, Infallible>(EventStream::new(events).into_response())
+//!         Ok::<_, Infallible>(EventStream::new(events).into_http_response())
 //!     }));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! // In your signal handler: shutdown.trigger();

@@ -46,7 +46,7 @@ pub fn event_channel() -> (
     let (sender, receiver) = mpsc::channel(64);
     (
         sender,
-        EventStream::new(ReceiverStream::new(receiver)).into_response(),
+        EventStream::new(ReceiverStream::new(receiver)).into_http_response(),
     )
 }
 

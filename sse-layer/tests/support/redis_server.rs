@@ -5,7 +5,6 @@
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,12 +17,12 @@ pub struct RedisServer {
     extra: Vec<String>,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
+// Each server module holds its own copy, so that a test can include either one alone.
+#[allow(clippy::duplicate_mod)]
+#[path = "process.rs"]
+mod process;
+
+use process::free_port;
 
 impl RedisServer {
     /// Starts one, or panics with a sentence saying what is missing.
@@ -64,22 +63,12 @@ impl RedisServer {
     /// SIGKILL: gone at once, no save; `dump.rdb` (from an earlier `SAVE`) stays, and the
     /// next `restart` loads it.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        process::kill(self.child.take());
     }
 
     /// SIGSTOP (`true`) or SIGCONT (`false`): frozen, its connections open but silent.
     pub fn freeze(&self, frozen: bool) {
-        let child = self.child.as_ref().expect("running");
-        let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("a pid");
-        let signal = if frozen {
-            rustix::process::Signal::STOP
-        } else {
-            rustix::process::Signal::CONT
-        };
-        rustix::process::kill_process(pid, signal).expect("signalled");
+        process::freeze(self.child.as_ref().expect("running"), frozen);
     }
 
     pub fn url(&self) -> String {

@@ -1,4 +1,5 @@
-//! Shared hubs on a test Redis, and a subscription read as a client reads it.
+//! A subscription read as a client reads it, publishing helpers, and hubs on a test
+//! Redis for the Redis-only tests.
 
 #![allow(dead_code)]
 
@@ -7,28 +8,31 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use sse_conformance::parser::{Event as Parsed, Item, Parser};
-use sse_layer::hub::{SharedHub, SharedHubBuilder, SharedPublished, Subscription};
-use sse_layer::replay::RedisLog;
+use sse_layer::hub::{Hub, Published, Subscribe, Subscription};
 use sse_layer::Event;
 
 /// How long a test waits for an event that should come.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
-pub fn hub(url: &str, name: &str) -> SharedHub {
+#[cfg(feature = "redis")]
+pub fn hub(url: &str, name: &str) -> Hub {
     hub_with(url, name, |builder| builder)
 }
 
+#[cfg(feature = "redis")]
 pub fn hub_with(
     url: &str,
     name: &str,
-    configure: impl FnOnce(SharedHubBuilder) -> SharedHubBuilder,
-) -> SharedHub {
-    let log = RedisLog::builder(url)
+    configure: impl FnOnce(sse_layer::hub::HubBuilder) -> sse_layer::hub::HubBuilder,
+) -> Hub {
+    let log = sse_layer::replay::RedisLog::builder(url)
         .name(name)
         .max_events(1000)
         .build()
         .unwrap();
-    configure(SharedHub::builder().follow_wait(Duration::from_millis(200))).start(log)
+    configure(Hub::builder().follow_wait(Duration::from_millis(200)))
+        .engine(log)
+        .build()
 }
 
 /// A subscription read as a client would: parsed events, the last id.
@@ -112,7 +116,7 @@ pub fn seq(id: &str) -> u64 {
     id.rsplit_once('-').unwrap().1.parse().unwrap()
 }
 
-pub async fn publish(hub: &SharedHub, topic: &str, text: &str) -> String {
+pub async fn publish(hub: &Hub, topic: &str, text: &str) -> String {
     hub.publish(topic, Event::new().data(text.to_owned()))
         .await
         .unwrap()
@@ -121,7 +125,7 @@ pub async fn publish(hub: &SharedHub, topic: &str, text: &str) -> String {
 
 /// Publishes `text`, again and again while Redis refuses (it is coming back, or the
 /// connection was just killed), for up to `PATIENCE`.
-pub async fn publish_until_accepted(hub: &SharedHub, text: &str) -> SharedPublished {
+pub async fn publish_until_accepted(hub: &Hub, text: &str) -> Published {
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
         match hub.publish("t", Event::new().data(text.to_owned())).await {
@@ -136,7 +140,7 @@ pub async fn publish_until_accepted(hub: &SharedHub, text: &str) -> SharedPublis
 
 /// Waits until `hub`'s follower has delivered up to `id` (so a subscription made now
 /// takes live events after it).
-pub async fn caught_up(hub: &SharedHub, id: &str) {
+pub async fn caught_up(hub: &Hub, id: &str) {
     let want = seq(id);
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while hub.newest().map_or(0, |record| record.seq()) < want {
@@ -146,4 +150,39 @@ pub async fn caught_up(hub: &SharedHub, id: &str) {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// The epoch of an id `<epoch>-<seq>`.
+pub fn epoch(id: &str) -> &str {
+    id.rsplit_once('-').unwrap().0
+}
+
+pub fn assert_lost_reset(event: &Parsed, cursor: &str) {
+    assert_eq!(event.event_type, "reset", "{event:?}");
+    assert_eq!(event.data, r#"{"reason":"lost"}"#);
+    assert_eq!(event.last_event_id, cursor);
+}
+
+/// After the engine came back from an older copy that kept events 1 to 5 of `ids` (whose
+/// index is the event's number) and lost 6 to 8, and `next` ("9") was published: a
+/// client on `instance` holding a lost id is told, then gets `next`; one holding an id
+/// that survived gets what followed it, with no reset.
+pub async fn assert_resumes_after_a_partial_loss(
+    instance: &Hub,
+    ids: &[String],
+    next: &Published,
+    cursor: &str,
+) {
+    let mut lost = Reader::new(instance.subscribe(Subscribe::new().last_event_id(&ids[7])));
+    let got = lost.take(2).await;
+    assert_lost_reset(&got[0], cursor);
+    assert_eq!(data(&got[1..]), ["9"], "{instance:?}");
+    let mut kept = Reader::new(instance.subscribe(Subscribe::new().last_event_id(&ids[3])));
+    let got = kept.take(3).await;
+    assert_eq!(data(&got), ["4", "5", "9"]);
+    let got_ids: Vec<_> = got
+        .iter()
+        .map(|event| event.last_event_id.clone())
+        .collect();
+    assert_eq!(got_ids, [ids[4].clone(), ids[5].clone(), next.id.clone()]);
 }

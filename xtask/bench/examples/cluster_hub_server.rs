@@ -1,11 +1,13 @@
 //! The cluster benchmark's server on sse-layer: `cluster_hub_server REDIS_URL NAME`, one
-//! instance of a cluster whose `SharedHub` lives in Redis under NAME. `GET /fanout`
+//! instance of a cluster whose `Hub` lives in Redis under NAME. `GET /fanout`
 //! subscribes (resuming after `Last-Event-ID` when there is one); `GET /fire?count=C&gap_ms=G`
 //! publishes C events G ms apart (all at once when G is 0, so the writer batches them),
 //! each holding its publish time (ns since the Unix epoch); `GET /fill?count=C&bytes=B`
 //! publishes C events of B bytes of data and answers with the first one's id (a history
 //! to resume). Prints `listening on http://IP:PORT` first.
 
+#[path = "shared/engines.rs"]
+mod engines;
 #[path = "shared/fanout.rs"]
 mod fanout;
 
@@ -17,8 +19,7 @@ use http::{Request, Response};
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use sse_layer::hub::{SharedHub, Subscribe};
-use sse_layer::replay::RedisLog;
+use sse_layer::hub::{Hub, Subscribe};
 use sse_layer::{BoxError, Event, SseLayer};
 use tower::{service_fn, Layer};
 
@@ -35,13 +36,13 @@ fn text(message: &'static str) -> Response<Body> {
 }
 
 async fn route(
-    hub: SharedHub,
+    hub: Hub,
     request: Request<hyper::body::Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     Ok(match request.uri().path() {
         "/fanout" => hub
             .subscribe(Subscribe::topic("bench").resume_from(&request))
-            .into_response()
+            .into_http_response()
             .map(BodyExt::boxed_unsync),
         "/fill" => {
             let query = request.uri().query().unwrap_or_default();
@@ -74,7 +75,7 @@ async fn route(
         "/fire" => {
             let (count, gap_ms) = fanout::fire_params(request.uri().query().unwrap_or_default());
             tokio::spawn(async move {
-                let publish = |hub: SharedHub| async move {
+                let publish = |hub: Hub| async move {
                     let event = Event::new().data(now_nanos().to_string());
                     if let Err(error) = hub.publish("bench", event).await {
                         eprintln!("publish failed: {error}");
@@ -97,12 +98,11 @@ async fn route(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let usage = "usage: cluster_hub_server REDIS_URL NAME";
+    let usage = "usage: cluster_hub_server ENGINE_URL NAME";
     let mut args = std::env::args().skip(1);
     let url = args.next().ok_or(usage)?;
     let name = args.next().ok_or(usage)?;
-    let log = RedisLog::builder(url).name(name).build()?;
-    let hub = SharedHub::builder().start(log);
+    let hub = engines::hub(&url, &name, 0)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("listening on http://{}", listener.local_addr()?);
     let service = SseLayer::new().layer(service_fn(move |request| route(hub.clone(), request)));

@@ -1,29 +1,26 @@
-//! Publish throughput into Redis: `cluster_publish REDIS_URL EVENTS CONCURRENCY [REPLICAS]`.
-//! One `SharedHub`; CONCURRENCY tasks publish EVENTS events of 64 bytes in all, each
+//! Publish throughput into a shared engine: `cluster_publish ENGINE_URL EVENTS CONCURRENCY
+//! [REPLICAS]` (Redis or NATS). One hub; CONCURRENCY tasks publish EVENTS events of 64 bytes in all, each
 //! awaiting its answer (the writer appends whatever is waiting in one script call). With
 //! REPLICAS, every append waits for that many replicas to hold it (`WAIT`). Prints
 //! `result EVENTS_PER_S`.
 
+#[path = "shared/engines.rs"]
+mod engines;
+
 use std::time::Instant;
 
-use sse_layer::hub::SharedHub;
-use sse_layer::replay::RedisLog;
 use sse_layer::Event;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let usage = "usage: cluster_publish REDIS_URL EVENTS CONCURRENCY [REPLICAS]";
+    let usage = "usage: cluster_publish ENGINE_URL EVENTS CONCURRENCY [REPLICAS]";
     let mut args = std::env::args().skip(1);
     let url = args.next().ok_or(usage)?;
     let events: usize = args.next().ok_or(usage)?.parse()?;
     let concurrency: usize = args.next().ok_or(usage)?.parse()?;
     let replicas: usize = args.next().map_or(Ok(0), |replicas| replicas.parse())?;
     let name = format!("publish-bench-{}", std::process::id());
-    let log = RedisLog::builder(url)
-        .name(name)
-        .wait_for_replicas(replicas, std::time::Duration::from_secs(1))
-        .build()?;
-    let hub = SharedHub::builder().start(log);
+    let hub = engines::hub(&url, &name, replicas)?;
     // One publish first: connects, and loads the script.
     hub.publish("bench", Event::new().data("warm-up")).await?;
     let payload = "x".repeat(64);
@@ -36,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 for _ in 0..share {
                     hub.publish("bench", Event::new().data(payload.clone()))
                         .await
-                        .expect("Redis is up");
+                        .expect("the engine is up");
                 }
             })
         })

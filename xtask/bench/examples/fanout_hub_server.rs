@@ -28,14 +28,16 @@ async fn route(
     Ok(match request.uri().path() {
         "/fanout" => hub
             .subscribe(Subscribe::topic("bench"))
-            .into_response()
+            .into_http_response()
             .map(BodyExt::boxed_unsync),
         "/fire" => {
             let (count, gap_ms) = fanout::fire_params(request.uri().query().unwrap_or_default());
             tokio::spawn(async move {
                 for _ in 0..count {
                     tokio::time::sleep(Duration::from_millis(gap_ms)).await;
-                    let _ = hub.publish("bench", Event::new().data(now_nanos().to_string()));
+                    let _ = hub
+                        .publish("bench", Event::new().data(now_nanos().to_string()))
+                        .await;
                 }
             });
             Response::new(

@@ -1,6 +1,6 @@
 //! Fan-out without sockets: `fanout_inprocess hub|shared|axum N EVENTS GAP_MS`. N tasks
 //! each poll the response body a server would write (the hub's subscription behind
-//! `SseLayer`; `shared`: two `SharedHub` instances on the Redis at `SSE_BENCH_REDIS_URL`,
+//! `SseLayer`; `shared`: two hub instances on the engine at `SSE_BENCH_REDIS_URL` (Redis or NATS),
 //! N/2 subscribers each, publishing on the first; or axum's `Sse` over a
 //! `tokio::sync::broadcast` receiver); EVENTS events are published GAP_MS apart. Measures publish-to-handoff latency: from publish to the moment the
 //! body hands the event's bytes to the server, which is the fan-out's own cost, without
@@ -19,6 +19,8 @@ use sse_layer::{Event, SseLayer};
 use tokio::time::Instant;
 use tower::{service_fn, Layer, ServiceExt};
 
+#[path = "shared/engines.rs"]
+mod engines;
 #[path = "shared/fanout.rs"]
 mod fanout;
 
@@ -76,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let hub = hub.clone();
                     move |_request: http::Request<()>| {
                         let subscription = hub.subscribe(Subscribe::topic("bench"));
-                        async move { Ok::<_, Infallible>(subscription.into_response()) }
+                        async move { Ok::<_, Infallible>(subscription.into_http_response()) }
                     }
                 }));
                 for _ in 0..count {
@@ -88,31 +90,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     readers.push(tokio::spawn(read(response.into_body(), events)));
                 }
                 Box::new(move || {
-                    hub.publish("bench", Event::new().data(since_epoch().to_string()))
+                    let event = Event::new().data(since_epoch().to_string());
+                    // In memory a publish completes at once.
+                    futures_util::FutureExt::now_or_never(hub.publish("bench", event))
+                        .expect("a hub in memory publishes at once")
                         .unwrap();
                 })
             }
             "shared" => {
-                use sse_layer::hub::SharedHub;
-                use sse_layer::replay::RedisLog;
                 let url = std::env::var("SSE_BENCH_REDIS_URL")
-                    .expect("SSE_BENCH_REDIS_URL names the Redis for `shared`");
+                    .expect("SSE_BENCH_REDIS_URL names the engine for `shared`");
                 let name = format!("fanout-inprocess-{}", std::process::id());
-                let instances: Vec<SharedHub> = (0..2)
-                    .map(|_| {
-                        let log = RedisLog::builder(url.as_str())
-                            .name(name.as_str())
-                            .build()
-                            .unwrap();
-                        SharedHub::builder().start(log)
-                    })
+                let instances: Vec<Hub> = (0..2)
+                    .map(|_| engines::hub(&url, &name, 0).unwrap())
                     .collect();
                 for index in 0..count {
                     let hub = instances[index % 2].clone();
                     let service =
                         SseLayer::new().layer(service_fn(move |_request: http::Request<()>| {
                             let subscription = hub.subscribe(Subscribe::topic("bench"));
-                            async move { Ok::<_, Infallible>(subscription.into_response()) }
+                            async move { Ok::<_, Infallible>(subscription.into_http_response()) }
                         }));
                     let response = service.oneshot(http::Request::new(())).await.unwrap();
                     readers.push(tokio::spawn(read(response.into_body(), events)));

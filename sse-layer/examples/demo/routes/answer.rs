@@ -32,7 +32,7 @@ impl Refusal {
 
 pub(crate) fn sse(events: Events) -> Response<Body> {
     EventStream::new(events)
-        .into_response()
+        .into_http_response()
         .map(BodyExt::boxed_unsync)
 }
 
@@ -41,7 +41,7 @@ pub(crate) fn sse(events: Events) -> Response<Body> {
 pub(crate) fn sse_answer(events: Events) -> Response<Body> {
     EventStream::new(events)
         .no_retry()
-        .into_response()
+        .into_http_response()
         .map(BodyExt::boxed_unsync)
 }
 

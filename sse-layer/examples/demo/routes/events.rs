@@ -43,5 +43,5 @@ pub(crate) fn events(hubs: &Hubs, request: &Request<hyper::body::Incoming>) -> A
     if let Some(count) = close_after {
         subscription = subscription.limit(count);
     }
-    Ok(subscription.into_response().map(BodyExt::boxed_unsync))
+    Ok(subscription.into_http_response().map(BodyExt::boxed_unsync))
 }

@@ -9,6 +9,7 @@ use sse_layer::Event;
 
 use super::answer::{bad_request, full, json_body, query_text, Answer, Refusal};
 use crate::hubs::{HubError, Hubs};
+use sse_layer::hub::PublishError;
 
 /// The longest topic name `/publish` and `/subscribe` accept.
 const MAX_TOPIC: usize = 256;
@@ -19,7 +20,7 @@ pub(crate) fn subscribe(hubs: &Hubs, request: &Request<hyper::body::Incoming>) -
     let topic = query_text(request, "topic").ok_or_else(|| bad_request("topic is required"))?;
     check_topic(&topic)?;
     let subscription = hubs.subscribe_topic(&topic, Subscribe::new().resume_from(request));
-    Ok(subscription.into_response().map(BodyExt::boxed_unsync))
+    Ok(subscription.into_http_response().map(BodyExt::boxed_unsync))
 }
 
 #[derive(Deserialize)]
@@ -97,15 +98,15 @@ impl From<HubError> for Refusal {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too many distinct interval_ms values in use; try a common one".to_owned(),
             ),
-            HubError::Invalid(why) => (StatusCode::BAD_REQUEST, why),
-            HubError::KeyReused => (
+            HubError::Publish(PublishError::KeyReused) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "this Idempotency-Key was already used for another event".to_owned(),
             ),
-            HubError::Unavailable(why) => (
+            HubError::Publish(PublishError::Unavailable(why)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("the shared event log is unavailable: {why}"),
             ),
+            HubError::Publish(other) => (StatusCode::BAD_REQUEST, other.to_string()),
         };
         Refusal {
             status,

@@ -1,4 +1,4 @@
-//! [`RedisLog`]: a [`SharedLog`] in Redis (7.x), through redis-rs.
+//! [`RedisLog`]: an [`Engine`] in Redis (7.x), through redis-rs.
 //!
 //! Per log, three keys that share one hash tag (so Redis Cluster keeps them on one slot),
 //! and one short-lived key per writer:
@@ -31,11 +31,11 @@ use tokio::sync::OnceCell;
 
 use self::connect::{redis_error, Link, Target};
 use self::reply::{as_array, as_string, as_u64, malformed, parse_entry, parse_head};
+use super::engine::{
+    AppendBatch, Appended, Engine, Entry, Known, LogError, LogFuture, Outcome, Read,
+};
 use super::id::{new_epoch, random_u64};
 use super::lineage::Head;
-use super::shared::{
-    AppendBatch, Appended, Entry, Known, LogError, LogFuture, Outcome, Read, SharedLog,
-};
 
 const APPEND: &str = concat!(include_str!("lineage.lua"), include_str!("append.lua"));
 const READ: &str = concat!(include_str!("lineage.lua"), include_str!("read.lua"));
@@ -47,13 +47,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// plus [`RESPONSE_TIMEOUT`]).
 const MAX_FOLLOW_WAIT: Duration = Duration::from_secs(30);
 
-/// A [`SharedLog`] in Redis. Three connections per log whatever the number of clients:
+/// A [`Engine`] in Redis. Three connections per log whatever the number of clients:
 /// one for appends, one for resumes and head checks, one for the follower's blocking
 /// reads; each is made again after a failure (asking the Sentinels again, with a
 /// `redis+sentinel://` URL, so a failover is followed without a restart).
 ///
 /// ```no_run
-/// use sse_layer::hub::SharedHub;
+/// use sse_layer::hub::Hub;
 /// use sse_layer::replay::RedisLog;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -62,7 +62,7 @@ const MAX_FOLLOW_WAIT: Duration = Duration::from_secs(30);
 ///     .max_events(10_000)                             // the resume window, trimmed by Redis
 ///     .max_age(std::time::Duration::from_secs(3600))  // and by age
 ///     .build()?;
-/// let hub = SharedHub::builder().start(log);
+/// let hub = Hub::builder().engine(log).build();
 /// # let _ = hub;
 /// # Ok(())
 /// # }
@@ -156,7 +156,7 @@ impl RedisLogBuilder {
     /// `PublishError::Unavailable` (the event may still be delivered: retry with an
     /// idempotency key). This narrows, without closing, the window in which a failover to
     /// a replica loses acknowledged events; such a loss is still detected and reported to
-    /// clients as `lost` (see [`SharedLog`]). Default: no wait.
+    /// clients as `lost` (see [`Engine`]). Default: no wait.
     ///
     /// ```
     /// use std::time::Duration;
@@ -498,7 +498,7 @@ impl Drop for AbandonGuard<'_> {
     }
 }
 
-impl SharedLog for RedisLog {
+impl Engine for RedisLog {
     fn append<'a>(&'a self, batch: &'a AppendBatch) -> LogFuture<'a, Appended> {
         Box::pin(self.write(batch))
     }

@@ -1,11 +1,21 @@
-//! `SharedHub` on a real Redis (a private `redis-server` per test): delivery across
-//! instances, one order, topics and filters, overflow per subscriber, resume on any
-//! instance, the reset signals (trimmed → `expired`, never issued → `unknown`, flushed →
-//! `lost`), Redis stopped and restarted with and without its data, and a property test of
-//! resume across instances. The faults of `engine_faults.rs` go further.
+//! The engine-level suite: one source, run on every engine (in memory, a private
+//! `redis-server`, a private `nats-server -js`). Each test is a function of the engine;
+//! `on_engines!` runs it on those it applies to: everything that involves one instance
+//! or several on one engine on all three (in memory "several instances" are clones of one
+//! hub), and what involves a server going away, coming back or losing its data on the
+//! shared engines. Redis's own faults (Sentinel, replicas, snapshots, eviction, killed
+//! connections) are in `engine_faults.rs` and `redis_engine.rs`, NATS's in
+//! `nats_engine.rs`.
 
-#![cfg(feature = "redis")]
+// Without a shared engine only the tests that run in memory are used.
+#![cfg_attr(not(any(feature = "redis", feature = "nats")), allow(dead_code))]
 
+#[path = "support/engines.rs"]
+mod engines;
+#[cfg(feature = "nats")]
+#[path = "support/nats_server.rs"]
+mod nats_server;
+#[cfg(feature = "redis")]
 #[path = "support/redis_server.rs"]
 mod redis_server;
 #[path = "support/shared_hubs.rs"]
@@ -13,19 +23,79 @@ mod shared_hubs;
 
 use std::time::Duration;
 
+use engines::{SharedEngine, TestEngine};
 use proptest::prelude::*;
-use redis_server::{redis_url, unique_name, RedisServer};
 use shared_hubs::*;
 use sse_conformance::parser::Event as Parsed;
-use sse_layer::hub::{Overflow, PublishError, QueueLimits, SharedHub, Subscribe};
-use sse_layer::replay::RedisLog;
+use sse_layer::hub::{Hub, Overflow, PublishError, QueueLimits, Subscribe};
 use sse_layer::Event;
 
-#[tokio::test]
-async fn an_event_published_anywhere_reaches_every_instance_in_one_order() {
-    let (url, _server) = redis_url();
+/// A log name no other test uses.
+fn unique_name(test: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{test}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs each named test on each named engine: `name::memory`, `name::redis`,
+/// `name::nats` (the last two with their features).
+macro_rules! on_engines {
+    ($($test:ident: $($engine:ident)+;)+) => {
+        $(mod $test {
+            #[allow(unused_imports)]
+            use crate::engines::TestEngine as _;
+            $(on_engines!(@one $test $engine);)+
+        })+
+    };
+    (@one $test:ident memory) => {
+        #[tokio::test]
+        async fn memory() {
+            super::$test(crate::engines::Memory::start()).await
+        }
+    };
+    (@one $test:ident redis) => {
+        #[cfg(feature = "redis")]
+        #[tokio::test]
+        async fn redis() {
+            super::$test(crate::engines::Redis::start()).await
+        }
+    };
+    (@one $test:ident nats) => {
+        #[cfg(feature = "nats")]
+        #[tokio::test]
+        async fn nats() {
+            super::$test(crate::engines::Nats::start()).await
+        }
+    };
+}
+
+on_engines! {
+    an_event_published_anywhere_reaches_every_instance_in_one_order: memory redis nats;
+    a_resume_that_races_live_events_has_no_gap_and_no_duplicate: memory redis nats;
+    publish_once_appends_one_event_per_key_across_instances: memory redis nats;
+    an_event_with_its_own_id_is_refused: memory redis nats;
+    each_subscriber_has_its_own_queue_and_overflow_policy: redis nats;
+    a_client_resumes_on_another_instance_or_a_restarted_one: redis nats;
+    trimmed_past_the_client_is_expired_and_after_a_loss_old_ids_are_lost: redis nats;
+    the_engine_down_then_back_with_its_data_loses_nothing_and_repeats_nothing: redis nats;
+    the_engine_back_without_its_data_resets_the_streams_that_lost_events: redis nats;
+    a_resume_waits_for_the_engine_with_the_stream_open: redis nats;
+    dropping_the_last_hub_ends_its_streams_instead_of_leaving_them_silent: redis nats;
+    resumes_abandoned_while_the_engine_is_down_leave_nothing_behind: redis nats;
+}
+
+/// Give the followers a moment to read the (empty) log before the first publish.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+async fn an_event_published_anywhere_reaches_every_instance_in_one_order(engine: impl TestEngine) {
     let name = unique_name("order");
-    let (a, b) = (hub(&url, &name), hub(&url, &name));
+    let (a, b) = (engine.hub(&name), engine.hub(&name));
     let mut on_a = Reader::new(a.subscribe(Subscribe::new()));
     let mut on_b = Reader::new(b.subscribe(Subscribe::new()));
     let mut only_x = Reader::new(b.subscribe(Subscribe::topic("x")));
@@ -36,10 +106,9 @@ async fn an_event_published_anywhere_reaches_every_instance_in_one_order() {
                 .filter(|record| record.key() != Some("secret")),
         ),
     );
-    // Give both followers a moment to read the (empty) log before the first publish.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settle().await;
     // Publishers on both instances at once: the log decides one order.
-    let burst = |hub: SharedHub, label: &'static str| async move {
+    let burst = |hub: Hub, label: &'static str| async move {
         for n in 0..50 {
             let topic = if n % 2 == 0 { "x" } else { "y" };
             hub.publish(topic, Event::new().data(format!("{label}{n}")))
@@ -79,30 +148,31 @@ async fn an_event_published_anywhere_reaches_every_instance_in_one_order() {
     assert!(filtered.quiet(Duration::from_millis(300)).await.is_empty());
 }
 
-#[tokio::test]
-async fn each_subscriber_has_its_own_queue_and_overflow_policy() {
-    let (url, _server) = redis_url();
+async fn each_subscriber_has_its_own_queue_and_overflow_policy(engine: impl TestEngine) {
     let name = unique_name("overflow");
-    let a = hub(&url, &name);
+    let a = engine.hub(&name);
     let small = QueueLimits {
         events: 4,
         bytes: 1 << 20,
     };
-    let b = hub_with(&url, &name, |builder| {
+    let b = engine.hub_with(&name, 1000, |builder| {
         builder.queue_limits(small).overflow(Overflow::Disconnect)
     });
-    let c = hub_with(&url, &name, |builder| {
+    let c = engine.hub_with(&name, 1000, |builder| {
         builder.queue_limits(small).overflow(Overflow::DropOldest)
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settle().await;
     let mut stalled = Reader::new(b.subscribe(Subscribe::new()));
     let mut reading = Reader::new(b.subscribe(Subscribe::new()));
     let mut dropping = Reader::new(c.subscribe(Subscribe::new()));
     let mut got = Vec::new();
+    let mut last = String::new();
     for n in 1..=20 {
-        publish(&a, "t", &n.to_string()).await;
+        last = publish(&a, "t", &n.to_string()).await;
         got.extend(reading.take(1).await);
     }
+    // Each instance's follower delivers on its own time: `c`'s too, before it is read.
+    caught_up(&c, &last).await;
     assert_eq!(
         data(&got),
         (1..=20).map(|n| n.to_string()).collect::<Vec<_>>()
@@ -116,12 +186,10 @@ async fn each_subscriber_has_its_own_queue_and_overflow_policy() {
     assert_eq!(data(&newest), ["17", "18", "19", "20"]);
 }
 
-#[tokio::test]
-async fn a_client_resumes_on_another_instance_or_a_restarted_one() {
-    let (url, _server) = redis_url();
+async fn a_client_resumes_on_another_instance_or_a_restarted_one(engine: impl TestEngine) {
     let name = unique_name("resume");
-    let a = hub(&url, &name);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = engine.hub(&name);
+    settle().await;
     let mut client = Reader::new(a.subscribe(Subscribe::topic("t")));
     for n in 1..=10 {
         publish(&a, "t", &n.to_string()).await;
@@ -131,8 +199,8 @@ async fn a_client_resumes_on_another_instance_or_a_restarted_one() {
     let last_id = first[2].last_event_id.clone();
     drop(client);
     // A brand-new instance (a restart, or another one behind the balancer) has none of
-    // this in memory: the replay comes from Redis, then the live events.
-    let b = hub(&url, &name);
+    // this in memory: the replay comes from the engine, then the live events.
+    let b = engine.hub(&name);
     let mut resumed = Reader::new(b.subscribe(Subscribe::topic("t").last_event_id(&last_id)));
     let replay = resumed.take(7).await;
     assert_eq!(data(&replay), ["4", "5", "6", "7", "8", "9", "10"]);
@@ -146,15 +214,13 @@ async fn a_client_resumes_on_another_instance_or_a_restarted_one() {
     );
 }
 
-#[tokio::test]
-async fn a_resume_that_races_live_events_has_no_gap_and_no_duplicate() {
-    let (url, _server) = redis_url();
+async fn a_resume_that_races_live_events_has_no_gap_and_no_duplicate(engine: impl TestEngine) {
     let name = unique_name("race");
-    let publisher = hub(&url, &name);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let publisher = engine.hub(&name);
+    settle().await;
     let first = publish(&publisher, "t", "0").await;
     // Events keep coming while fresh instances resume from the first one: the replay
-    // (from Redis) and the live events (from each follower) must meet exactly.
+    // (from the engine) and the live events (from each follower) must meet exactly.
     let feed = {
         let publisher = publisher.clone();
         tokio::spawn(async move {
@@ -171,7 +237,7 @@ async fn a_resume_that_races_live_events_has_no_gap_and_no_duplicate() {
     };
     let mut readers = Vec::new();
     for _ in 0..6 {
-        let instance = hub(&url, &name);
+        let instance = engine.hub(&name);
         tokio::time::sleep(Duration::from_millis(20)).await;
         readers.push((
             Reader::new(instance.subscribe(Subscribe::topic("t").last_event_id(&first))),
@@ -188,20 +254,15 @@ async fn a_resume_that_races_live_events_has_no_gap_and_no_duplicate() {
     }
 }
 
-#[tokio::test]
-async fn trimmed_past_the_client_is_expired_and_after_a_flush_old_ids_are_lost() {
-    let server = RedisServer::start();
-    let url = server.url();
+async fn trimmed_past_the_client_is_expired_and_after_a_loss_old_ids_are_lost(
+    mut engine: impl SharedEngine,
+) {
     let name = unique_name("reset");
-    let log = RedisLog::builder(&url)
-        .name(&name)
-        .max_events(5)
-        .build()
-        .unwrap();
-    let a = SharedHub::builder()
-        .window(2, 1 << 20)
-        .follow_wait(Duration::from_millis(100))
-        .start(log);
+    let a = engine.hub_with(&name, 5, |builder| {
+        builder
+            .window(2, 1 << 20)
+            .follow_wait(Duration::from_millis(100))
+    });
     tokio::time::sleep(Duration::from_millis(200)).await;
     let early = publish(&a, "t", "1").await;
     let mut newest = String::new();
@@ -209,13 +270,13 @@ async fn trimmed_past_the_client_is_expired_and_after_a_flush_old_ids_are_lost()
         newest = publish(&a, "t", &n.to_string()).await;
     }
     caught_up(&a, &newest).await;
-    // Redis keeps 5, the window 2: the id of event 1 can be resumed from neither.
+    // The engine keeps 5, the window 2: the id of event 1 can be resumed from neither.
     let mut expired = Reader::new(a.subscribe(Subscribe::new().last_event_id(&early)));
     let reset = expired.take(1).await;
     assert_eq!(reset[0].event_type, "reset");
     assert_eq!(reset[0].data, r#"{"reason":"expired"}"#);
     assert_eq!(reset[0].last_event_id, newest, "the cursor moves to now");
-    // Event 16 is still in Redis (not in the window): a plain resume.
+    // Event 16 is still in the engine (not in the window): a plain resume.
     let sixteen = format!("{}-15", newest.rsplit_once('-').unwrap().0);
     let mut fine = Reader::new(a.subscribe(Subscribe::new().last_event_id(&sixteen)));
     assert_eq!(data(&fine.take(5).await), ["16", "17", "18", "19", "20"]);
@@ -224,16 +285,17 @@ async fn trimmed_past_the_client_is_expired_and_after_a_flush_old_ids_are_lost()
     let mut unknown = Reader::new(a.subscribe(Subscribe::new().last_event_id(&future)));
     assert_eq!(unknown.take(1).await[0].data, r#"{"reason":"unknown"}"#);
 
-    // FLUSHALL: the counter would start again at 1, but the epoch changes, so the old id
-    // can never resume into new events, however its number compares. A stream that had
-    // events gets a `lost` reset in place (its id: the start of the new history), then
-    // the new events; a stream that had none just gets the new events. None ends.
+    // The engine loses everything: the counter would start again at 1, but the epoch
+    // changes, so the old id can never resume into new events, however its number
+    // compares. A stream that had events gets a `lost` reset in place (its id: the start
+    // of the new history), then the new events; a stream that had none just gets the new
+    // events. None ends.
     let mut fresh = Reader::new(a.subscribe(Subscribe::new()));
     let mut had = Reader::new(a.subscribe(Subscribe::new()));
     publish(&a, "t", "21").await;
     assert_eq!(data(&had.take(1).await), ["21"]);
-    assert_eq!(server.cli(&["FLUSHALL"]).as_deref(), Some("OK"));
-    // (Redis retains 5 here: 3 new events all stay.)
+    engine.lose_everything();
+    // (The engine retains 5 here: 3 new events all stay.)
     let mut ids = Vec::new();
     for n in 1..=3 {
         ids.push(publish_until_accepted(&a, &format!("new{n}")).await.id);
@@ -255,9 +317,9 @@ async fn trimmed_past_the_client_is_expired_and_after_a_flush_old_ids_are_lost()
     assert_eq!(got[0].last_event_id, format!("{new_epoch}-0"));
     assert_eq!(data(&got[1..]), news);
     assert!(!fresh.ended && !had.ended, "no stream ends");
-    // Old ids, on the instance that saw the flush and on a new one: `lost`, then the
+    // Old ids, on the instance that saw the loss and on a new one: `lost`, then the
     // events the new history holds (none of them is skipped by the reset's cursor).
-    let b = hub(&url, &name);
+    let b = engine.hub_with(&name, 5, |builder| builder);
     for instance in [&a, &b] {
         let mut old = Reader::new(instance.subscribe(Subscribe::new().last_event_id(&early)));
         let got = old.take(4).await;
@@ -267,20 +329,19 @@ async fn trimmed_past_the_client_is_expired_and_after_a_flush_old_ids_are_lost()
     }
 }
 
-#[tokio::test]
-async fn redis_down_then_back_with_its_data_loses_nothing_and_repeats_nothing() {
-    let mut server = RedisServer::start();
-    let url = server.url();
+async fn the_engine_down_then_back_with_its_data_loses_nothing_and_repeats_nothing(
+    mut engine: impl SharedEngine,
+) {
     let name = unique_name("restart");
-    let a = hub(&url, &name);
-    let b = hub(&url, &name);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = engine.hub(&name);
+    let b = engine.hub(&name);
+    settle().await;
     let mut reader = Reader::new(b.subscribe(Subscribe::new()));
     for n in 1..=5 {
         publish(&a, "t", &n.to_string()).await;
     }
     assert_eq!(data(&reader.take(5).await), ["1", "2", "3", "4", "5"]);
-    server.stop(true);
+    engine.stop(true);
     // Down: publishing is a typed error, quickly; the stream stays open.
     let started = std::time::Instant::now();
     let refused = a.publish("t", Event::new().data("lost")).await;
@@ -294,14 +355,13 @@ async fn redis_down_then_back_with_its_data_loses_nothing_and_repeats_nothing() 
         started.elapsed()
     );
     assert!(reader.quiet(Duration::from_millis(500)).await.is_empty());
-    assert!(!reader.ended, "streams stay open while Redis is away");
-    server.restart();
+    assert!(!reader.ended, "streams stay open while the engine is away");
+    engine.restart();
     // Back with its data: numbering goes on (under a new epoch: a restarted server may
     // have lost writes, so the log fences, which costs a stream that lost nothing
     // nothing), nothing repeated.
-    let mut published = Vec::new();
     for n in 6..=8 {
-        published.push(publish_until_accepted(&a, &n.to_string()).await.id);
+        publish_until_accepted(&a, &n.to_string()).await;
     }
     let after = reader.take(3).await;
     assert_eq!(data(&after), ["6", "7", "8"]);
@@ -309,22 +369,21 @@ async fn redis_down_then_back_with_its_data_loses_nothing_and_repeats_nothing() 
     assert_eq!(seq(&after[0].last_event_id), 6);
 }
 
-#[tokio::test]
-async fn redis_back_without_its_data_resets_the_streams_that_lost_events() {
-    let mut server = RedisServer::start();
-    let url = server.url();
+async fn the_engine_back_without_its_data_resets_the_streams_that_lost_events(
+    mut engine: impl SharedEngine,
+) {
     let name = unique_name("amnesia");
-    let a = hub(&url, &name);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = engine.hub(&name);
+    settle().await;
     let mut reader = Reader::new(a.subscribe(Subscribe::new()));
     let mut last = String::new();
     for n in 1..=5 {
         last = publish(&a, "t", &n.to_string()).await;
     }
     assert_eq!(reader.take(5).await.len(), 5);
-    server.stop(false);
-    server.restart();
-    // Numbering restarts at 1 in Redis, with a new epoch.
+    engine.stop(false);
+    engine.restart();
+    // Numbering restarts at 1, with a new epoch.
     let fresh = publish_until_accepted(&a, "after").await;
     assert_eq!(fresh.seq, 1);
     let new_epoch = fresh.id.rsplit_once('-').unwrap().0.to_owned();
@@ -343,31 +402,27 @@ async fn redis_back_without_its_data_resets_the_streams_that_lost_events() {
     assert_eq!(got[1].last_event_id, fresh.id);
 }
 
-#[tokio::test]
-async fn a_resume_waits_for_redis_with_the_stream_open() {
-    let mut server = RedisServer::start();
-    let url = server.url();
+async fn a_resume_waits_for_the_engine_with_the_stream_open(mut engine: impl SharedEngine) {
     let name = unique_name("wait");
-    let a = hub(&url, &name);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = engine.hub(&name);
+    settle().await;
     let first = publish(&a, "t", "1").await;
     publish(&a, "t", "2").await;
-    server.stop(true);
-    // A fresh instance while Redis is away: nothing to resume from yet, no error either.
-    let b = hub(&url, &name);
+    engine.stop(true);
+    // A fresh instance while the engine is away: nothing to resume from yet, no error
+    // either.
+    let b = engine.hub(&name);
     let mut resumed = Reader::new(b.subscribe(Subscribe::new().last_event_id(&first)));
     assert!(resumed.quiet(Duration::from_millis(500)).await.is_empty());
     assert!(!resumed.ended);
-    server.restart();
+    engine.restart();
     assert_eq!(data(&resumed.take(1).await), ["2"]);
 }
 
-#[tokio::test]
-async fn publish_once_appends_one_event_per_key_across_instances() {
-    let (url, _server) = redis_url();
+async fn publish_once_appends_one_event_per_key_across_instances(engine: impl TestEngine) {
     let name = unique_name("once");
-    let (a, b) = (hub(&url, &name), hub(&url, &name));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (a, b) = (engine.hub(&name), engine.hub(&name));
+    settle().await;
     let mut reader = Reader::new(b.subscribe(Subscribe::new()));
     let first = a
         .publish_once("tick-7", "t", Event::new().data("7"))
@@ -379,17 +434,21 @@ async fn publish_once_appends_one_event_per_key_across_instances() {
         .unwrap();
     assert!(first.fresh && !second.fresh);
     assert_eq!(first.id, second.id);
+    let other = b
+        .publish_once("tick-7", "t", Event::new().data("not 7"))
+        .await;
+    assert_eq!(other, Err(PublishError::KeyReused));
     publish(&a, "t", "8").await;
     assert_eq!(data(&reader.take(2).await), ["7", "8"]);
     assert!(reader.quiet(Duration::from_millis(300)).await.is_empty());
 }
 
-#[tokio::test]
-async fn dropping_the_last_hub_ends_its_streams_instead_of_leaving_them_silent() {
-    let (url, _server) = redis_url();
+async fn dropping_the_last_hub_ends_its_streams_instead_of_leaving_them_silent(
+    engine: impl TestEngine,
+) {
     let name = unique_name("drop");
-    let (a, b) = (hub(&url, &name), hub(&url, &name));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (a, b) = (engine.hub(&name), engine.hub(&name));
+    settle().await;
     let mut orphan = Reader::new(b.subscribe(Subscribe::new()));
     publish(&a, "t", "1").await;
     assert_eq!(data(&orphan.take(1).await), ["1"]);
@@ -399,14 +458,44 @@ async fn dropping_the_last_hub_ends_its_streams_instead_of_leaving_them_silent()
     assert!(orphan.ended);
 }
 
-#[tokio::test]
-async fn an_event_with_its_own_id_is_refused() {
-    let (url, _server) = redis_url();
-    let a = hub(&url, &unique_name("idset"));
+async fn an_event_with_its_own_id_is_refused(engine: impl TestEngine) {
+    let a = engine.hub(&unique_name("idset"));
     let refused = a
         .publish("t", Event::new().try_id("mine").unwrap().data("x"))
         .await;
     assert_eq!(refused, Err(PublishError::IdSet));
+}
+
+async fn resumes_abandoned_while_the_engine_is_down_leave_nothing_behind(
+    mut engine: impl SharedEngine,
+) {
+    let name = unique_name("abandoned");
+    let a = engine.hub(&name);
+    settle().await;
+    let first = publish(&a, "t", "1").await;
+    engine.stop(true);
+    let b = engine.hub(&name);
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    drop(b.subscribe(Subscribe::new().last_event_id(&first)));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The hubs' own tasks (a writer and a follower each, and their engine clients').
+    let before = alive();
+    // A client retrying every few hundred ms while the engine is away: each attempt is
+    // dropped.
+    for _ in 0..20 {
+        drop(b.subscribe(Subscribe::new().last_event_id(&first)));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Nothing per attempt.
+    assert!(
+        alive() <= before,
+        "{} tasks alive, {before} before",
+        alive()
+    );
 }
 
 #[derive(Debug, Clone)]
@@ -427,9 +516,7 @@ fn step() -> impl Strategy<Value = Step> {
 
 /// Random publishes on either instance; a client cut off at random points reconnects to
 /// a random instance (a fresh one included): it sees every event exactly once, in order.
-#[test]
-fn resume_across_instances_sees_every_event_exactly_once() {
-    let (url, _server) = redis_url();
+fn resume_across_instances_sees_every_event_exactly_once(engine: impl TestEngine) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 32,
@@ -438,15 +525,38 @@ fn resume_across_instances_sees_every_event_exactly_once() {
     let steps = prop::collection::vec(step(), 1..25);
     runner
         .run(&steps, |steps| {
-            runtime.block_on(resume_case(&url, steps));
+            runtime.block_on(resume_case(&engine, steps));
             Ok(())
         })
         .unwrap();
 }
 
-async fn resume_case(url: &str, steps: Vec<Step>) {
+mod resume_across_instances_sees_every_event_exactly_once {
+    use crate::engines::TestEngine as _;
+
+    #[test]
+    fn memory() {
+        super::resume_across_instances_sees_every_event_exactly_once(
+            crate::engines::Memory::start(),
+        );
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn redis() {
+        super::resume_across_instances_sees_every_event_exactly_once(crate::engines::Redis::start());
+    }
+
+    #[cfg(feature = "nats")]
+    #[test]
+    fn nats() {
+        super::resume_across_instances_sees_every_event_exactly_once(crate::engines::Nats::start());
+    }
+}
+
+async fn resume_case(engine: &impl TestEngine, steps: Vec<Step>) {
     let name = unique_name("prop");
-    let instances = [hub(url, &name), hub(url, &name)];
+    let instances = [engine.hub(&name), engine.hub(&name)];
     tokio::time::sleep(Duration::from_millis(150)).await;
     let mut fresh = Vec::new();
     let mut published = 0u64;
@@ -476,7 +586,7 @@ async fn resume_case(url: &str, steps: Vec<Step>) {
                     Subscribe::new().last_event_id(client.last_id.clone())
                 };
                 let target = if instance == 2 {
-                    fresh.push(hub(url, &name));
+                    fresh.push(engine.hub(&name));
                     fresh.last().unwrap()
                 } else {
                     &instances[instance]
@@ -502,88 +612,4 @@ async fn resume_case(url: &str, steps: Vec<Step>) {
         let expected: Vec<u64> = (first..=published).collect();
         assert_eq!(seen, expected);
     }
-}
-
-#[tokio::test]
-async fn resumes_abandoned_while_redis_is_down_leave_nothing_behind() {
-    let mut server = RedisServer::start();
-    let url = server.url();
-    let name = unique_name("abandoned");
-    let a = hub(&url, &name);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let first = publish(&a, "t", "1").await;
-    server.stop(true);
-    let b = hub(&url, &name);
-    // A client retrying every few hundred ms while Redis is away: each attempt is dropped.
-    for _ in 0..20 {
-        drop(b.subscribe(Subscribe::new().last_event_id(&first)));
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let tasks = tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks();
-    // The hubs' own tasks (a writer and a follower each), and nothing per attempt.
-    assert!(tasks <= 4, "{tasks} tasks alive");
-}
-
-#[tokio::test]
-async fn connections_killed_by_redis_lose_nothing_and_repeat_nothing() {
-    let server = RedisServer::start();
-    let url = server.url();
-    let name = unique_name("killed");
-    let (a, b) = (hub(&url, &name), hub(&url, &name));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut reader = Reader::new(b.subscribe(Subscribe::new()));
-    let mut acknowledged = Vec::new();
-    for n in 1..=60u32 {
-        if n % 15 == 0 {
-            // Every client connection, the followers' blocked XREADs included (there is
-            // no pub/sub connection to kill: the design has none).
-            assert!(server.cli(&["CLIENT", "KILL", "TYPE", "normal"]).is_some());
-        }
-        // A publish whose connection was just killed is refused; the next one reconnects.
-        acknowledged.push(publish_until_accepted(&a, &n.to_string()).await.id);
-    }
-    // Read until the last acknowledged event has arrived.
-    let last = acknowledged.last().unwrap().clone();
-    let mut ids: Vec<String> = Vec::new();
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !ids.contains(&last) && tokio::time::Instant::now() < deadline && !reader.ended {
-        let events = reader.next_frame(Duration::from_millis(200)).await;
-        ids.extend(events.into_iter().map(|event| event.last_event_id));
-    }
-    // Every acknowledged event, once, in order; an unacknowledged attempt may or may not
-    // have been appended (that is what Unavailable says), and then it arrives too.
-    let seqs: Vec<u64> = ids.iter().map(|id| seq(id)).collect();
-    assert!(
-        seqs.windows(2).all(|pair| pair[1] == pair[0] + 1),
-        "{seqs:?}"
-    );
-    for id in &acknowledged {
-        assert!(ids.contains(id), "{id} missing from {ids:?}");
-    }
-}
-
-#[tokio::test]
-async fn a_corrupted_epoch_in_redis_is_refused_not_written_or_panicked_on() {
-    let server = RedisServer::start();
-    let url = server.url();
-    let name = unique_name("corrupt");
-    let a = hub(&url, &name);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let first = publish(&a, "t", "1").await;
-    // Subscribed once event 1 is delivered: whatever reaches it after is new.
-    caught_up(&a, &first).await;
-    let mut reader = Reader::new(a.subscribe(Subscribe::new()));
-    // Someone (or something) writes an epoch that would break the id line.
-    let meta = format!("{{{name}}}:meta");
-    assert!(server.cli(&["HSET", &meta, "e", "bad\nepoch"]).is_some());
-    let refused = a.publish("t", Event::new().data("2")).await;
-    assert!(
-        matches!(&refused, Err(PublishError::Unavailable(why)) if why.contains("epoch")),
-        "{refused:?}"
-    );
-    // Nothing with that epoch reaches a client, and nothing panicked: the stream is open.
-    assert!(reader.quiet(Duration::from_millis(600)).await.is_empty());
-    assert!(!reader.ended);
 }

@@ -1,6 +1,10 @@
-//! [`SharedLog`]: the seam between a [`SharedHub`](crate::hub::SharedHub) and an engine
-//! that several server instances share (Redis today; NATS JetStream or Postgres are an
-//! implementation of this trait away: one more file beside `redis/`).
+//! [`Engine`]: the seam between a [`Hub`](crate::hub::Hub) and an engine that several
+//! server instances share. Two implement it, each in its own folder: `redis/`
+//! ([`RedisLog`](super::RedisLog), feature `redis`) and `nats/`
+//! ([`NatsLog`](super::NatsLog), feature `nats`). **A third engine** (Postgres, …) is
+//! one more folder beside them implementing this trait, and nothing else: the hub's
+//! delivery code does not change, and the engine-level test suite
+//! (`tests/engine_suite.rs`) runs on it with one more `TestEngine` implementation.
 
 use std::fmt;
 use std::future::Future;
@@ -18,7 +22,7 @@ pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + S
 /// A log that several instances share: one order for every event, positions that survive a
 /// restart of any instance, and **epochs** that keep an id from ever naming two events.
 ///
-/// The contract, which [`SharedHub`](crate::hub::SharedHub) relies on:
+/// The contract, which a [`Hub`](crate::hub::Hub) relies on:
 /// - **Numbering.** `append` gives each event the next sequence number (1, 2, 3… with no
 ///   gap), atomically for the whole batch, in the order given, tagged with the current
 ///   epoch. An event whose `once` key was appended before (and is still remembered) is not
@@ -38,12 +42,12 @@ pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + S
 ///   answer was lost) returns the first answer instead of appending again, for a while.
 ///
 /// ```
-/// use sse_layer::replay::SharedLog;
+/// use sse_layer::replay::Engine;
 ///
-/// // Any engine plugs in by implementing the trait; a hub only needs `dyn SharedLog`.
-/// fn assert_object_safe(_: &dyn SharedLog) {}
+/// // Any engine plugs in by implementing the trait; a hub only needs `dyn Engine`.
+/// fn assert_object_safe(_: &dyn Engine) {}
 /// ```
-pub trait SharedLog: Send + Sync + 'static {
+pub trait Engine: Send + Sync + 'static {
     /// Appends `batch.events` in order, all or none.
     fn append<'a>(&'a self, batch: &'a AppendBatch) -> LogFuture<'a, Appended>;
 
@@ -124,7 +128,7 @@ pub struct Append {
     pub once: Option<String>,
 }
 
-/// What [`SharedLog::append`] did.
+/// What [`Engine::append`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
     /// The epoch the events were appended in.
@@ -173,7 +177,7 @@ pub struct Entry {
     pub body: Bytes,
 }
 
-/// What [`SharedLog::read`] found.
+/// What [`Engine::read`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Read {
     /// Where the log stood when it was read.
