@@ -28,6 +28,16 @@ pub(crate) fn set_sse_headers(headers: &mut HeaderMap) {
     headers.insert(X_ACCEL_BUFFERING.clone(), HeaderValue::from_static("no"));
 }
 
+/// `200 OK` with every SSE header, around `body`: the one way this crate's bodies
+/// ([`EventStream`](crate::EventStream), [`Subscription`](crate::hub::Subscription))
+/// become responses.
+pub(crate) fn sse_response<B>(body: B) -> Response<B> {
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::OK;
+    set_sse_headers(response.headers_mut());
+    response
+}
+
 /// A response the layer treats as an event stream: `200` with `text/event-stream`
 /// (parameters such as `charset=utf-8` allowed). Anything else passes through untouched.
 pub(crate) fn is_event_stream<B>(response: &Response<B>) -> bool {

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
-use http::{Response, StatusCode};
+use http::Response;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
@@ -101,9 +101,7 @@ where
     /// [`StreamOverrides`], if any, ride in the extensions for the layer.
     pub fn into_http_response(self) -> Response<Self> {
         let overrides = self.overrides;
-        let mut response = Response::new(self);
-        *response.status_mut() = StatusCode::OK;
-        crate::headers::set_sse_headers(response.headers_mut());
+        let mut response = crate::headers::sse_response(self);
         overrides.attach(response.extensions_mut());
         response
     }

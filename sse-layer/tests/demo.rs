@@ -325,6 +325,88 @@ async fn a_chat_prompt_is_bounded_so_a_stream_holds_little() {
     assert_eq!(longest.analyze().events().count(), 3);
 }
 
+/// The vendors' endpoints answer their SDKs' request bodies in their conventions, with
+/// the token counts each reports; a request that does not stream gets the vendor's own
+/// error shape. (The official SDKs themselves run in `cargo xtask interop`.)
+#[tokio::test]
+async fn the_vendor_endpoints_speak_each_convention_with_usage() {
+    let base = start().await;
+    let data = |transcript: &sse_conformance::Transcript| -> Vec<serde_json::Value> {
+        transcript
+            .analyze()
+            .events()
+            .filter(|(_, e)| e.data != "[DONE]")
+            .map(|(_, e)| serde_json::from_str(&e.data).unwrap())
+            .collect()
+    };
+    let chat = r#"{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"two words"}],"stream":true,"stream_options":{"include_usage":true}}"#;
+    let chat = request(
+        &base,
+        Method::POST,
+        "/v1/chat/completions",
+        Some(chat),
+        quick(),
+    )
+    .await;
+    let chunks = data(&chat);
+    let last = chunks.last().unwrap();
+    assert_eq!(last["choices"], serde_json::json!([]));
+    assert_eq!(
+        last["usage"]["prompt_tokens"], 2,
+        "the user's words: {last}"
+    );
+    assert_eq!(
+        chat.analyze().events().last().unwrap().1.data,
+        "[DONE]",
+        "the usage chunk comes before [DONE]"
+    );
+    let text: String = chunks
+        .iter()
+        .filter_map(|chunk| chunk["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(text.starts_with("You said: two words"), "{text}");
+    let completion = last["usage"]["completion_tokens"].as_u64().unwrap();
+    assert_eq!(completion, text.split(' ').count() as u64);
+
+    let responses = r#"{"model":"m","input":"hello","stream":true}"#;
+    let responses = request(
+        &base,
+        Method::POST,
+        "/v1/responses",
+        Some(responses),
+        quick(),
+    )
+    .await;
+    let completed = data(&responses).pop().unwrap();
+    assert_eq!(completed["type"], "response.completed");
+    assert_eq!(completed["response"]["usage"]["input_tokens"], 1);
+
+    let messages = r#"{"model":"m","max_tokens":64,"messages":[{"role":"user","content":[{"type":"text","text":"a b c"}]}],"stream":true}"#;
+    let messages = request(&base, Method::POST, "/v1/messages", Some(messages), quick()).await;
+    let events = data(&messages);
+    assert_eq!(events[0]["message"]["usage"]["input_tokens"], 3);
+    let delta = events
+        .iter()
+        .find(|event| event["type"] == "message_delta")
+        .unwrap();
+    assert!(delta["usage"]["output_tokens"].as_u64().unwrap() > 0);
+
+    let not_streaming =
+        r#"{"model":"m","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#;
+    let refused = request(
+        &base,
+        Method::POST,
+        "/v1/messages",
+        Some(not_streaming),
+        quick(),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    let body: serde_json::Value = serde_json::from_slice(&refused.body()).unwrap();
+    assert_eq!(body["type"], "error");
+    assert_eq!(body["error"]["type"], "invalid_request_error");
+}
+
 #[tokio::test]
 async fn echo_streams_exactly_the_script_or_400s_before_anything() {
     let base = start().await;

@@ -78,6 +78,7 @@ on_engines! {
     a_resume_that_races_live_events_has_no_gap_and_no_duplicate: memory redis nats;
     publish_once_appends_one_event_per_key_across_instances: memory redis nats;
     an_event_with_its_own_id_is_refused: memory redis nats;
+    the_wire_is_the_same_whichever_engine_numbered_the_event: memory redis nats;
     each_subscriber_has_its_own_queue_and_overflow_policy: redis nats;
     a_client_resumes_on_another_instance_or_a_restarted_one: redis nats;
     trimmed_past_the_client_is_expired_and_after_a_loss_old_ids_are_lost: redis nats;
@@ -456,6 +457,33 @@ async fn dropping_the_last_hub_ends_its_streams_instead_of_leaving_them_silent(
     // Nothing follows the log for it any more: its stream ends, its client reconnects.
     assert!(orphan.quiet(Duration::from_millis(500)).await.is_empty());
     assert!(orphan.ended);
+}
+
+async fn the_wire_is_the_same_whichever_engine_numbered_the_event(engine: impl TestEngine) {
+    use http_body_util::BodyExt;
+    let a = engine.hub(&unique_name("wire"));
+    settle().await;
+    let mut subscription = a.subscribe(Subscribe::new());
+    let event = Event::new()
+        .comment("note")
+        .event(sse_layer::event_name!("kind"))
+        .retry(Duration::from_millis(1500))
+        .data("a\nb");
+    let published = a.publish("t", event).await.unwrap();
+    let frame = tokio::time::timeout(PATIENCE, subscription.frame())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+        .into_data()
+        .unwrap();
+    assert_eq!(
+        frame,
+        format!(
+            "id: {}\n: note\nevent: kind\nretry: 1500\ndata: a\ndata: b\n\n",
+            published.id
+        )
+    );
 }
 
 async fn an_event_with_its_own_id_is_refused(engine: impl TestEngine) {

@@ -1,10 +1,11 @@
-//! `cargo xtask bench cluster`: two hub instances on a private Redis, in one
-//! run beside the in-process `Hub` (the cost of going through Redis) and beside what users
-//! hand-roll today, an axum `Sse` endpoint with one Redis `SUBSCRIBE` per connection
-//! (`redis_subscribe_server`): latency, deliveries per second, Redis connections and
-//! server memory at 1k and 10k subscribers; publish throughput into Redis, with and
-//! without waiting for a replica (`WAIT`); and the server's memory while slow clients
-//! resume a long history (a reconnect storm).
+//! `cargo xtask bench cluster`: two hub instances on a private Redis, and two on a
+//! private NATS JetStream, in one run beside the in-process `Hub` (the cost of going
+//! through the engine) and beside what users hand-roll today, an axum `Sse` endpoint with
+//! one Redis `SUBSCRIBE` per connection (`redis_subscribe_server`): latency, deliveries
+//! per second, engine connections and server memory at 1k and 10k subscribers; publish
+//! throughput into each engine (into Redis with and without waiting for a replica,
+//! `WAIT`); and the server's memory while slow clients resume a long history (a
+//! reconnect storm).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,11 +16,41 @@ use std::time::Duration;
 use crate::bench::{
     fanout_result, loopback_runs, median, start_server_with, FANOUT_RUNS, FANOUT_SIZES,
 };
-use crate::cluster::{redis_command, start_redis};
+use crate::cluster::{free_port, redis_command, start_nats, start_redis};
 use crate::Server;
 
-/// Starts one instance of a kind: (the bench binaries, the Redis URL, the subscribers).
-type Start = fn(&dyn Fn(&str) -> PathBuf, &str, usize) -> Option<(Server, String)>;
+/// The engines of a run: a private Redis and a private NATS JetStream.
+struct Engines {
+    redis: String,
+    redis_port: u16,
+    nats: String,
+    /// The NATS server's monitoring port (`/varz`).
+    nats_monitor: u16,
+}
+
+/// Which engine a kind's connections are counted on.
+#[derive(Clone, Copy)]
+enum Counted {
+    Nothing,
+    Redis,
+    Nats,
+}
+
+impl Engines {
+    /// The clients connected to the engine now, the bench's own probe not counted.
+    fn connections(&self, counted: Counted) -> Option<u64> {
+        match counted {
+            Counted::Nothing => Some(0),
+            Counted::Redis => {
+                connected_clients(self.redis_port).map(|count| count.saturating_sub(1))
+            }
+            Counted::Nats => nats_connections(self.nats_monitor),
+        }
+    }
+}
+
+/// Starts one instance of a kind: (the bench binaries, the engines, the subscribers).
+type Start = fn(&dyn Fn(&str) -> PathBuf, &Engines, usize) -> Option<(Server, String)>;
 
 /// What one kind of server is, for the loopback runs.
 struct Kind {
@@ -27,28 +58,41 @@ struct Kind {
     /// How many instances, and how each starts.
     instances: usize,
     start: Start,
+    counted: Counted,
 }
 
-const KINDS: [Kind; 3] = [
+const KINDS: [Kind; 4] = [
     Kind {
         name: "sse-layer `Hub`, 1 instance, in memory",
         instances: 1,
-        start: |example, _redis, _size| start_server_with(&example("fanout_hub_server"), &[]),
+        start: |example, _engines, _size| start_server_with(&example("fanout_hub_server"), &[]),
+        counted: Counted::Nothing,
     },
     Kind {
         name: "sse-layer `Hub` on Redis, 2 instances",
         instances: 2,
-        start: |example, redis, size| {
+        start: |example, engines, size| {
             let name = format!("bench-cluster-{size}");
-            start_server_with(&example("cluster_hub_server"), &[redis, &name])
+            start_server_with(&example("cluster_hub_server"), &[&engines.redis, &name])
         },
+        counted: Counted::Redis,
+    },
+    Kind {
+        name: "sse-layer `Hub` on NATS JetStream, 2 instances",
+        instances: 2,
+        start: |example, engines, size| {
+            let name = format!("bench-cluster-{size}");
+            start_server_with(&example("cluster_hub_server"), &[&engines.nats, &name])
+        },
+        counted: Counted::Nats,
     },
     Kind {
         name: "axum 0.8.9 `Sse` + a Redis SUBSCRIBE per client, 2 instances",
         instances: 2,
-        start: |example, redis, _size| {
-            start_server_with(&example("redis_subscribe_server"), &[redis])
+        start: |example, engines, _size| {
+            start_server_with(&example("redis_subscribe_server"), &[&engines.redis])
         },
+        counted: Counted::Redis,
     },
 ];
 
@@ -66,11 +110,24 @@ pub(crate) fn cluster(example: &dyn Fn(&str) -> PathBuf) -> bool {
             return false;
         }
     };
-    let redis = format!("redis://127.0.0.1:{port}/");
-    in_process(example, &redis)
-        && over_loopback(example, &redis, port)
-        && publish_throughput(example, &redis, &run_dir, port)
-        && resume_storm(example, &redis)
+    let nats_monitor = free_port();
+    let (_nats, nats_port) = match start_nats(&run_dir, Some(nats_monitor)) {
+        Ok(nats) => nats,
+        Err(error) => {
+            eprintln!("xtask bench cluster: {error}");
+            return false;
+        }
+    };
+    let engines = Engines {
+        redis: format!("redis://127.0.0.1:{port}/"),
+        redis_port: port,
+        nats: format!("nats://127.0.0.1:{nats_port}"),
+        nats_monitor,
+    };
+    in_process(example, &engines)
+        && over_loopback(example, &engines)
+        && publish_throughput(example, &engines, &run_dir)
+        && resume_storm(example, &engines.redis)
 }
 
 fn wait_until(patience: Duration, mut done: impl FnMut() -> bool) -> bool {
@@ -85,19 +142,28 @@ fn wait_until(patience: Duration, mut done: impl FnMut() -> bool) -> bool {
 }
 
 /// Publish to hand-off, without sockets: `fanout_inprocess hub|shared`.
-fn in_process(example: &dyn Fn(&str) -> PathBuf, redis: &str) -> bool {
+fn in_process(example: &dyn Fn(&str) -> PathBuf, engines: &Engines) -> bool {
     println!("\ncluster, in process: 100 events 20 ms apart, publish to hand-off, median of {FANOUT_RUNS} runs");
     println!("| subscribers | hub | p50 | p99 |\n|---|---|---|---|");
     for size in FANOUT_SIZES {
         let mut medians = Vec::new();
-        for (name, kind) in [
-            ("`Hub`, in memory", "hub"),
-            ("`Hub` ×2 on Redis (half the subscribers on each)", "shared"),
+        for (name, kind, engine) in [
+            ("`Hub`, in memory", "hub", ""),
+            (
+                "`Hub` ×2 on Redis (half the subscribers on each)",
+                "shared",
+                engines.redis.as_str(),
+            ),
+            (
+                "`Hub` ×2 on NATS JetStream (half the subscribers on each)",
+                "shared",
+                engines.nats.as_str(),
+            ),
         ] {
             let mut runs = Vec::new();
             for _ in 0..FANOUT_RUNS {
                 let args = [kind.to_owned(), size.to_string(), "100".into(), "20".into()];
-                std::env::set_var("SSE_BENCH_REDIS_URL", redis);
+                std::env::set_var("SSE_BENCH_ENGINE_URL", engine);
                 match fanout_result(&example("fanout_inprocess"), &args) {
                     Some(fields) => runs.push(fields),
                     None => return false,
@@ -111,26 +177,28 @@ fn in_process(example: &dyn Fn(&str) -> PathBuf, redis: &str) -> bool {
             );
             medians.push((column(0), column(1)));
         }
-        let ((hub50, hub99), (shared50, shared99)) = (medians[0], medians[1]);
-        println!(
-            "| {size} | shared − / ÷ in memory | {:+.2} ms | {:.2}× |",
-            (shared50 - hub50) / 1e3,
-            shared99 / hub99
-        );
+        let (hub50, hub99) = medians[0];
+        for (engine, (shared50, shared99)) in ["Redis", "NATS"].into_iter().zip(&medians[1..]) {
+            println!(
+                "| {size} | on {engine} − / ÷ in memory | {:+.2} ms | {:.2}× |",
+                (shared50 - hub50) / 1e3,
+                shared99 / hub99
+            );
+        }
     }
     true
 }
 
 /// Clients over loopback against each kind, servers started fresh for each size so that
 /// their peak memory is that size's.
-fn over_loopback(example: &dyn Fn(&str) -> PathBuf, redis: &str, port: u16) -> bool {
-    println!("\ncluster, over loopback: latency with 20 events 250 ms apart, deliveries/s with 100 back to back; median of {FANOUT_RUNS} runs; Redis connections and server memory (peak RSS, all instances) during the runs");
-    println!("| subscribers | server | p50 | p99 | deliveries/s | Redis connections | server memory |\n|---|---|---|---|---|---|---|");
+fn over_loopback(example: &dyn Fn(&str) -> PathBuf, engines: &Engines) -> bool {
+    println!("\ncluster, over loopback: latency with 20 events 250 ms apart, deliveries/s with 100 back to back; median of {FANOUT_RUNS} runs; engine connections and server memory (peak RSS, all instances) during the runs");
+    println!("| subscribers | server | p50 | p99 | deliveries/s | engine connections | server memory |\n|---|---|---|---|---|---|---|");
     for size in FANOUT_SIZES {
         for kind in &KINDS {
             let mut servers = Vec::new();
             for _ in 0..kind.instances {
-                match (kind.start)(example, redis, size) {
+                match (kind.start)(example, engines, size) {
                     Some(server) => servers.push(server),
                     None => {
                         eprintln!("xtask bench cluster: {} did not start", kind.name);
@@ -142,20 +210,19 @@ fn over_loopback(example: &dyn Fn(&str) -> PathBuf, redis: &str, port: u16) -> b
             let bases = bases.join(",");
             let connections = Arc::new(AtomicU64::new(0));
             let sampling = Arc::new(AtomicBool::new(true));
-            let sampler = {
-                let (connections, sampling) = (connections.clone(), sampling.clone());
-                std::thread::spawn(move || {
+            let runs = std::thread::scope(|scope| {
+                scope.spawn(|| {
                     while sampling.load(Ordering::Relaxed) {
-                        if let Some(count) = connected_clients(port) {
-                            connections.fetch_max(count.saturating_sub(1), Ordering::Relaxed);
+                        if let Some(count) = engines.connections(kind.counted) {
+                            connections.fetch_max(count, Ordering::Relaxed);
                         }
                         std::thread::sleep(Duration::from_millis(200));
                     }
-                })
-            };
-            let runs = loopback_runs(example, &bases, size);
-            sampling.store(false, Ordering::Relaxed);
-            let _ = sampler.join();
+                });
+                let runs = loopback_runs(example, &bases, size);
+                sampling.store(false, Ordering::Relaxed);
+                runs
+            });
             let Some((latency, throughput)) = runs else {
                 return false;
             };
@@ -180,29 +247,33 @@ fn over_loopback(example: &dyn Fn(&str) -> PathBuf, redis: &str, port: u16) -> b
 }
 
 /// Publishes per second into Redis alone, then with a replica attached (which costs
-/// the primary the replication stream), then waiting for the replica (`WAIT`).
+/// the primary the replication stream), then waiting for the replica (`WAIT`); and into
+/// NATS JetStream, one server.
 fn publish_throughput(
     example: &dyn Fn(&str) -> PathBuf,
-    redis: &str,
+    engines: &Engines,
     run_dir: &Path,
-    port: u16,
 ) -> bool {
     println!(
-        "\npublish into Redis, one `Hub` on Redis (64-byte events), median of {FANOUT_RUNS} runs; \
+        "\npublish into the engine, one `Hub` (64-byte events), median of {FANOUT_RUNS} runs; \
          with `WAIT`, each append is acknowledged once the replica holds it"
     );
-    println!("| publishers | Redis | durability | events/s | per publish |\n|---|---|---|---|---|");
+    println!(
+        "| publishers | engine | durability | events/s | per publish |\n|---|---|---|---|---|"
+    );
     let mut replica = None;
-    for (events, concurrency, replicas, attached) in [
-        (200_000usize, 256usize, 0usize, false),
-        (20_000, 1, 0, false),
-        (200_000, 256, 0, true),
-        (200_000, 256, 1, true),
-        (20_000, 1, 0, true),
-        (20_000, 1, 1, true),
+    for (events, concurrency, replicas, attached, nats) in [
+        (200_000usize, 256usize, 0usize, false, false),
+        (20_000, 1, 0, false, false),
+        (200_000, 256, 0, true, false),
+        (200_000, 256, 1, true, false),
+        (20_000, 1, 0, true, false),
+        (20_000, 1, 1, true, false),
+        (50_000, 256, 0, false, true),
+        (10_000, 1, 0, false, true),
     ] {
         if attached && replica.is_none() {
-            match start_replica(run_dir, port) {
+            match start_replica(run_dir, engines.redis_port) {
                 Ok(started) => replica = Some(started),
                 Err(error) => {
                     eprintln!("xtask bench cluster: {error}");
@@ -214,7 +285,7 @@ fn publish_throughput(
         for _ in 0..FANOUT_RUNS {
             let output = Command::new(example("cluster_publish"))
                 .args([
-                    redis,
+                    if nats { &engines.nats } else { &engines.redis },
                     &events.to_string(),
                     &concurrency.to_string(),
                     &replicas.to_string(),
@@ -239,15 +310,15 @@ fn publish_throughput(
         } else {
             format!("{concurrency} at once (batched by the writer)")
         };
-        let durability = if replicas == 0 {
-            "acknowledged by the primary"
-        } else {
-            "`wait_for_replicas(1)`: `WAIT 1` after each append"
+        let durability = match (nats, replicas) {
+            (true, _) => "acknowledged by the server (file storage, one replica)",
+            (false, 0) => "acknowledged by the primary",
+            (false, _) => "`wait_for_replicas(1)`: `WAIT 1` after each append",
         };
-        let setup = if attached {
-            "primary + 1 replica"
-        } else {
-            "primary alone"
+        let setup = match (nats, attached) {
+            (true, _) => "NATS JetStream, one server",
+            (false, true) => "Redis primary + 1 replica",
+            (false, false) => "Redis primary alone",
         };
         let rate = median(rates);
         println!(
@@ -348,21 +419,22 @@ fn resume_storm(example: &dyn Fn(&str) -> PathBuf, redis: &str) -> bool {
     true
 }
 
-/// A plain HTTP/1.1 GET; the body.
-fn http_get(addr: &str, path: &str) -> Option<String> {
+/// A plain HTTP/1.0 GET (so the body is not chunked); the body.
+fn http_body(addr: &str, path: &str) -> Option<String> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(120)))
         .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: bench\r\n\r\n").ok()?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer).ok()?;
-    let body = answer.split_once("\r\n\r\n")?.1;
+    Some(answer.split_once("\r\n\r\n")?.1.to_owned())
+}
+
+/// A GET whose answer holds an id: that id.
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    let body = http_body(addr, path)?;
     // Chunked or not: the id is the one line of letters, digits and a dash.
     body.lines()
         .map(str::trim)
@@ -405,6 +477,13 @@ fn slow_reader(addr: &str, id: &str, duration: Duration) -> usize {
         std::thread::sleep(Duration::from_millis(20));
     }
     read
+}
+
+/// The client connections of the NATS server whose monitoring port is `monitor`.
+fn nats_connections(monitor: u16) -> Option<u64> {
+    let varz = http_body(&format!("127.0.0.1:{monitor}"), "/varz")?;
+    let varz: serde_json::Value = serde_json::from_str(&varz).ok()?;
+    varz["connections"].as_u64()
 }
 
 fn connected_clients(port: u16) -> Option<u64> {

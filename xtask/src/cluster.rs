@@ -1,5 +1,6 @@
-//! `cargo xtask cluster [--debug] [--exit]`: a private `redis-server` (free port, no
-//! persistence), two demo instances sharing it, and a real nginx balancing them (round
+//! `cargo xtask cluster [--nats] [--debug] [--exit]`: a private `redis-server` (free
+//! port, no persistence), or with `--nats` a private `nats-server -js` (its store in the
+//! run directory), two demo instances sharing it, and a real nginx balancing them (round
 //! robin, no stickiness, Debian's `proxy_buffering`). It prints the URLs, runs
 //! `sse-conformance check` through the balancer (resume probes through the balancer too,
 //! so they land on either instance), checks the demo's `/publish` + `/subscribe` contract
@@ -19,32 +20,59 @@ use sse_conformance::Transcript;
 use crate::requests::{body_text, events, publish, seq, Request};
 use crate::{run, start_demo, Server};
 
-/// Two demo instances on one Redis behind nginx.
+/// The shared engine a cluster's instances use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EngineKind {
+    Redis,
+    Nats,
+}
+
+impl EngineKind {
+    /// The demo's flag for it.
+    fn flag(self) -> &'static str {
+        match self {
+            Self::Redis => "--redis",
+            Self::Nats => "--nats",
+        }
+    }
+
+    /// Starts a private server of this engine, its files in `dir`: the process and its URL.
+    pub(crate) fn start(self, dir: &Path) -> Result<(Server, String), String> {
+        match self {
+            Self::Redis => start_redis(dir, &[])
+                .map(|(server, port)| (server, format!("redis://127.0.0.1:{port}/"))),
+            Self::Nats => start_nats(dir, None)
+                .map(|(server, port)| (server, format!("nats://127.0.0.1:{port}"))),
+        }
+    }
+}
+
+/// Two demo instances on one shared engine (Redis or NATS) behind nginx.
 pub(crate) struct Cluster {
     binary: PathBuf,
-    redis_url: String,
+    engine: EngineKind,
+    engine_url: String,
     /// Each instance's address and, while it runs, its process.
     instances: [(String, Option<Server>); 2],
     /// The balancer: HTTP/1.1 and h2c.
     pub(crate) base: String,
     pub(crate) h2c_base: String,
     _nginx: Server,
-    _redis: Server,
+    _engine: Server,
 }
 
 impl Cluster {
-    /// Starts Redis, both instances and nginx, with their files in `run_dir`.
-    pub(crate) fn start(binary: &Path, run_dir: &Path) -> Result<Self, String> {
+    /// Starts the engine, both instances and nginx, with their files in `run_dir`.
+    pub(crate) fn start(binary: &Path, run_dir: &Path, engine: EngineKind) -> Result<Self, String> {
         let _ = std::fs::remove_dir_all(run_dir);
         std::fs::create_dir_all(run_dir).map_err(|e| format!("{}: {e}", run_dir.display()))?;
-        let (redis, redis_port) = start_redis(run_dir, &[])?;
-        let redis_url = format!("redis://127.0.0.1:{redis_port}/");
+        let (engine_server, engine_url) = engine.start(run_dir)?;
         let mut cluster_instances = [
             (format!("127.0.0.1:{}", free_port()), None),
             (format!("127.0.0.1:{}", free_port()), None),
         ];
         for (addr, server) in &mut cluster_instances {
-            *server = Some(start_instance(binary, addr, &redis_url)?);
+            *server = Some(start_instance(binary, addr, engine, &engine_url)?);
         }
         let (port, h2c_port) = (free_port(), free_port());
         let nginx = start_balancer(
@@ -56,12 +84,13 @@ impl Cluster {
         )?;
         Ok(Self {
             binary: binary.to_owned(),
-            redis_url,
+            engine,
+            engine_url,
             instances: cluster_instances,
             base: format!("http://127.0.0.1:{port}"),
             h2c_base: format!("http://127.0.0.1:{h2c_port}"),
             _nginx: nginx,
-            _redis: redis,
+            _engine: engine_server,
         })
     }
 
@@ -78,17 +107,27 @@ impl Cluster {
 
     /// Starts instance `index` again on its address.
     pub(crate) fn restart(&mut self, index: usize) -> Result<(), String> {
-        let server = start_instance(&self.binary, &self.instances[index].0, &self.redis_url)?;
+        let server = start_instance(
+            &self.binary,
+            &self.instances[index].0,
+            self.engine,
+            &self.engine_url,
+        )?;
         self.instances[index].1 = Some(server);
         Ok(())
     }
 }
 
-fn start_instance(binary: &Path, addr: &str, redis_url: &str) -> Result<Server, String> {
+fn start_instance(
+    binary: &Path,
+    addr: &str,
+    engine: EngineKind,
+    engine_url: &str,
+) -> Result<Server, String> {
     // Bound a moment ago by another process (or the killed one): retry briefly.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        if let Some((server, _)) = start_demo(binary, addr, "*", &["--redis", redis_url]) {
+        if let Some((server, _)) = start_demo(binary, addr, "*", &[engine.flag(), engine_url]) {
             return Ok(server);
         }
         if Instant::now() > deadline {
@@ -143,6 +182,35 @@ pub(crate) fn redis_command(port: u16, command: &str) -> Option<String> {
     let mut answer = vec![0u8; 64 * 1024];
     let read = stream.read(&mut answer).ok()?;
     Some(String::from_utf8_lossy(&answer[..read]).into_owned())
+}
+
+/// A private `nats-server -js` on a free loopback port, its store in `dir`, and with
+/// `monitor` its monitoring endpoint (`/varz`, `/connz`) on that port; once it accepts
+/// connections.
+pub(crate) fn start_nats(dir: &Path, monitor: Option<u16>) -> Result<(Server, u16), String> {
+    let port = free_port();
+    let mut command = Command::new("nats-server");
+    command
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
+        .arg("-sd")
+        .arg(dir.join("nats-store"));
+    if let Some(monitor) = monitor {
+        command.args(["-m", &monitor.to_string()]);
+    }
+    let server = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Server)
+        .map_err(|e| format!("cannot start nats-server: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!("nats-server did not answer on port {port}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok((server, port))
 }
 
 fn wait_for_redis(port: u16) -> Result<(), String> {
@@ -253,12 +321,16 @@ impl Step {
 pub(crate) fn cluster(args: &[String]) -> i32 {
     let mut debug = false;
     let mut exit_after = std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1");
+    let mut engine = EngineKind::Redis;
     for arg in args {
         match arg.as_str() {
             "--debug" => debug = true,
             "--exit" => exit_after = true,
+            "--nats" => engine = EngineKind::Nats,
             other => {
-                eprintln!("xtask cluster: unknown argument {other:?} (use --debug, --exit)");
+                eprintln!(
+                    "xtask cluster: unknown argument {other:?} (use --nats, --debug, --exit)"
+                );
                 return 2;
             }
         }
@@ -272,7 +344,7 @@ pub(crate) fn cluster(args: &[String]) -> i32 {
     };
     let binary = built.join("examples/demo");
     let checker = built.join("sse-conformance");
-    let mut cluster = match Cluster::start(&binary, &crate::target_dir().join("cluster")) {
+    let mut cluster = match Cluster::start(&binary, &crate::target_dir().join("cluster"), engine) {
         Ok(cluster) => cluster,
         Err(error) => {
             eprintln!("xtask cluster: {error}");
@@ -286,7 +358,7 @@ pub(crate) fn cluster(args: &[String]) -> i32 {
     );
     println!("  instance A        {}", cluster.instance(0));
     println!("  instance B        {}", cluster.instance(1));
-    println!("  redis             {}", cluster.redis_url);
+    println!("  engine            {}", cluster.engine_url);
     println!(
         "  open {}/ in a browser; POST {}/publish; GET {}/subscribe?topic=T",
         cluster.base, cluster.base, cluster.base

@@ -234,11 +234,19 @@ fn ci() -> i32 {
         eprintln!("xtask ci: the demo check failed");
         return code;
     }
-    // Two instances on one Redis behind nginx: the checker and the contract through it.
-    let code = cluster::cluster(&["--debug".into(), "--exit".into()]);
-    if code != 0 {
-        eprintln!("xtask ci: the cluster check failed");
-        return code;
+    // Two instances on one Redis behind nginx, then on one NATS JetStream: the checker
+    // and the contract through the balancer, and a failover.
+    for engine in [None, Some("--nats")] {
+        let mut args = vec!["--debug".to_owned(), "--exit".to_owned()];
+        args.extend(engine.map(str::to_owned));
+        let code = cluster::cluster(&args);
+        if code != 0 {
+            eprintln!(
+                "xtask ci: the cluster check ({}) failed",
+                engine.unwrap_or("--redis")
+            );
+            return code;
+        }
     }
     // Hostile peers, condensed: every attack of `cargo xtask soak`, smaller and shorter.
     let code = soak::soak(&["--quick".into(), "--debug".into()]);

@@ -29,6 +29,8 @@ mod events;
 mod private;
 #[path = "routes/topics.rs"]
 mod topics;
+#[path = "routes/vendors.rs"]
+mod vendors;
 
 pub use answer::Body;
 use answer::{full, text, Refusal};
@@ -102,12 +104,30 @@ async fn route(
         (&Method::GET, "/subscribe") => topics::subscribe(&hubs, &request),
         (&Method::POST, "/publish") => topics::publish(&hubs, request).await,
         (&Method::POST, "/chat") => chat::chat(request).await,
+        (&Method::POST, "/v1/chat/completions") => {
+            vendors::stream(vendors::Vendor::OpenAiChat, request).await
+        }
+        (&Method::POST, "/v1/responses") => {
+            vendors::stream(vendors::Vendor::OpenAiResponses, request).await
+        }
+        (&Method::POST, "/v1/messages") => {
+            vendors::stream(vendors::Vendor::Anthropic, request).await
+        }
         (&Method::POST, "/echo") => echo::echo(request).await,
         (&Method::GET, "/bench") => bench::bench(&request),
         (
             _,
-            "/" | "/events" | "/private/events" | "/subscribe" | "/publish" | "/chat" | "/echo"
-            | "/bench",
+            "/"
+            | "/events"
+            | "/private/events"
+            | "/subscribe"
+            | "/publish"
+            | "/chat"
+            | "/echo"
+            | "/bench"
+            | "/v1/chat/completions"
+            | "/v1/responses"
+            | "/v1/messages",
         ) => Ok(text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")),
         _ => Ok(text(StatusCode::NOT_FOUND, "not found\n")),
     };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use http::{Response, StatusCode};
+use http::Response;
 use http_body::{Body, Frame, SizeHint};
 use metrics::Counter;
 
@@ -82,9 +82,7 @@ impl Subscription {
     pub fn into_http_response(self) -> Response<Self> {
         let end = self.end.clone();
         let overrides = self.overrides;
-        let mut response = Response::new(self);
-        *response.status_mut() = StatusCode::OK;
-        crate::headers::set_sse_headers(response.headers_mut());
+        let mut response = crate::headers::sse_response(self);
         response.extensions_mut().insert(end);
         overrides.attach(response.extensions_mut());
         response

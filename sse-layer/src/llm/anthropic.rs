@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::framer::{json_event, Framer};
+use super::usage::Usage;
 use crate::error::BoxError;
 use crate::event::Event;
 
@@ -26,7 +27,7 @@ use crate::event::Event;
 pub struct Anthropic {
     id: String,
     model: String,
-    output_tokens: u64,
+    usage: Usage,
     stop_reason: String,
 }
 
@@ -36,9 +37,29 @@ impl Anthropic {
         Self {
             id: id.into(),
             model: model.into(),
-            output_tokens: 0,
+            usage: Usage::default(),
             stop_reason: "end_turn".to_owned(),
         }
+    }
+
+    /// Token counts for `message_start`'s `usage.input_tokens` and `message_delta`'s
+    /// `usage.output_tokens` (by default: no input, one output token per piece).
+    ///
+    /// ```
+    /// use sse_layer::llm::{Anthropic, Framer, Usage};
+    ///
+    /// let mut message = Anthropic::new("msg_1", "demo-model").usage(Usage::new(9));
+    /// let start: serde_json::Value =
+    ///     serde_json::from_str(message.start()[0].data_str().unwrap()).unwrap();
+    /// assert_eq!(start["message"]["usage"]["input_tokens"], 9);
+    /// message.delta("Hi");
+    /// let delta: serde_json::Value =
+    ///     serde_json::from_str(message.finish()[1].data_str().unwrap()).unwrap();
+    /// assert_eq!(delta["usage"]["output_tokens"], 1);
+    /// ```
+    pub fn usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
+        self
     }
 
     /// The `stop_reason` of `message_delta` (default `end_turn`).
@@ -63,7 +84,7 @@ impl Framer for Anthropic {
                         "model": self.model,
                         "stop_reason": null,
                         "stop_sequence": null,
-                        "usage": { "input_tokens": 0, "output_tokens": 0 },
+                        "usage": { "input_tokens": self.usage.prompt_tokens(), "output_tokens": 0 },
                     }
                 }),
             ),
@@ -80,8 +101,9 @@ impl Framer for Anthropic {
     }
 
     fn delta(&mut self, text: &str) -> Event {
-        // One piece is counted as one token: the framer sees text, not the tokenizer.
-        self.output_tokens += 1;
+        // One piece is counted as one token unless the application counts: the framer
+        // sees text, not the tokenizer.
+        self.usage.count_piece();
         json_event(
             Some("content_block_delta"),
             &json!({
@@ -103,7 +125,10 @@ impl Framer for Anthropic {
                 &json!({
                     "type": "message_delta",
                     "delta": { "stop_reason": self.stop_reason, "stop_sequence": null },
-                    "usage": { "output_tokens": self.output_tokens },
+                    "usage": {
+                        "input_tokens": self.usage.prompt_tokens(),
+                        "output_tokens": self.usage.completion_tokens(),
+                    },
                 }),
             ),
             json_event(Some("message_stop"), &json!({ "type": "message_stop" })),

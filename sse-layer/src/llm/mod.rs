@@ -34,6 +34,7 @@ mod coalesce;
 mod framer;
 mod openai_chat;
 mod openai_responses;
+mod usage;
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -47,6 +48,7 @@ pub use coalesce::{coalesce, Coalesce};
 pub use framer::Framer;
 pub use openai_chat::OpenAiChat;
 pub use openai_responses::OpenAiResponses;
+pub use usage::Usage;
 
 use crate::error::BoxError;
 use crate::event::Event;

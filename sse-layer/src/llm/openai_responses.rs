@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use super::framer::{json_event, unix_now, Framer};
+use super::usage::Usage;
 use crate::error::BoxError;
 use crate::event::Event;
 
@@ -34,6 +35,7 @@ pub struct OpenAiResponses {
     created_at: u64,
     sequence: u64,
     text: String,
+    usage: Option<Usage>,
 }
 
 impl OpenAiResponses {
@@ -47,7 +49,29 @@ impl OpenAiResponses {
             created_at: unix_now(),
             sequence: 0,
             text: String::new(),
+            usage: None,
         }
+    }
+
+    /// Reports token counts in `response.completed`'s `usage` (`input_tokens`,
+    /// `output_tokens`, `total_tokens`, and their details).
+    ///
+    /// ```
+    /// use sse_layer::llm::{Framer, OpenAiResponses, Usage};
+    ///
+    /// let usage = Usage::new(3);
+    /// let mut responses = OpenAiResponses::new("resp_1", "demo-model").usage(usage.clone());
+    /// responses.start();
+    /// responses.delta("Hi");
+    /// let end = responses.finish();
+    /// let completed: serde_json::Value =
+    ///     serde_json::from_str(end.last().unwrap().data_str().unwrap()).unwrap();
+    /// assert_eq!(completed["response"]["usage"]["output_tokens"], 1);
+    /// assert_eq!(completed["response"]["usage"]["total_tokens"], 4);
+    /// ```
+    pub fn usage(mut self, usage: Usage) -> Self {
+        self.usage = Some(usage);
+        self
     }
 
     /// One event: `type` and `sequence_number` added to `fields`.
@@ -104,6 +128,9 @@ impl Framer for OpenAiResponses {
     }
 
     fn delta(&mut self, text: &str) -> Event {
+        if let Some(usage) = &self.usage {
+            usage.count_piece();
+        }
         self.text.push_str(text);
         let fields = json!({
             "item_id": self.item_id,
@@ -117,7 +144,10 @@ impl Framer for OpenAiResponses {
     fn finish(&mut self) -> Vec<Event> {
         let part = self.text_part();
         let item = self.message("completed", json!([part]));
-        let completed = self.response("completed", json!([item]));
+        let mut completed = self.response("completed", json!([item]));
+        if let Some(usage) = &self.usage {
+            completed["usage"] = usage.openai_responses();
+        }
         let location = |extra: (&str, Value)| {
             let mut fields =
                 json!({ "item_id": self.item_id, "output_index": 0, "content_index": 0 });

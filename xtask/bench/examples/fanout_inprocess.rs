@@ -1,6 +1,6 @@
 //! Fan-out without sockets: `fanout_inprocess hub|shared|axum N EVENTS GAP_MS`. N tasks
 //! each poll the response body a server would write (the hub's subscription behind
-//! `SseLayer`; `shared`: two hub instances on the engine at `SSE_BENCH_REDIS_URL` (Redis or NATS),
+//! `SseLayer`; `shared`: two hub instances on the engine at `SSE_BENCH_ENGINE_URL` (Redis or NATS),
 //! N/2 subscribers each, publishing on the first; or axum's `Sse` over a
 //! `tokio::sync::broadcast` receiver); EVENTS events are published GAP_MS apart. Measures publish-to-handoff latency: from publish to the moment the
 //! body hands the event's bytes to the server, which is the fan-out's own cost, without
@@ -98,8 +98,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             }
             "shared" => {
-                let url = std::env::var("SSE_BENCH_REDIS_URL")
-                    .expect("SSE_BENCH_REDIS_URL names the engine for `shared`");
+                let url = std::env::var("SSE_BENCH_ENGINE_URL")
+                    .expect("SSE_BENCH_ENGINE_URL names the engine for `shared`");
                 let name = format!("fanout-inprocess-{}", std::process::id());
                 let instances: Vec<Hub> = (0..2)
                     .map(|_| engines::hub(&url, &name, 0).unwrap())

@@ -2,7 +2,8 @@
 //!
 //! Headless Chromium (native EventSource, and fetch-event-source through a CORS
 //! preflight), Node's `eventsource` and `@microsoft/fetch-event-source`, Python's
-//! `httpx-sse`, nginx in front of the demo judged by `sse-conformance`, the checker's
+//! `httpx-sse`, the official `openai` and `anthropic` SDKs (Python and Node) on the
+//! demo's vendor endpoints, nginx in front of the demo judged by `sse-conformance`, the checker's
 //! HTML report opened in Chromium, and sse-starlette judged by the checker. Each case
 //! prints which client, what it checked and what it saw; the exit code is 0 only if
 //! every case passed (2 when something needed is missing).
@@ -75,6 +76,8 @@ pub(crate) fn interop() -> i32 {
         ("node", "browser.mjs", 5),
         ("node", "node.mjs", 7),
         ("python3", "python_clients.py", 3),
+        ("node", "sdk.mjs", 6),
+        ("python3", "sdk_clients.py", 6),
     ] {
         cases.extend(run_script(&interop, program, script, &env, expected));
     }
@@ -133,11 +136,17 @@ fn prerequisites(interop: &Path) -> Result<(), String> {
     if Command::new("node").arg("--version").output().is_err() {
         missing.push("node");
     }
-    if !interop.join("node_modules/playwright-core").exists() {
+    if ["playwright-core", "openai", "@anthropic-ai/sdk"]
+        .iter()
+        .any(|package| !interop.join("node_modules").join(package).exists())
+    {
         missing.push("xtask/interop/node_modules (npm ci)");
     }
     let httpx_sse = Command::new("python3")
-        .args(["-c", "import httpx_sse, sse_starlette, uvicorn"])
+        .args([
+            "-c",
+            "import httpx_sse, sse_starlette, uvicorn, openai, anthropic",
+        ])
         .output();
     if !httpx_sse.is_ok_and(|output| output.status.success()) {
         missing.push("the Python packages httpx-sse, sse-starlette, uvicorn");
@@ -242,7 +251,7 @@ fn cluster_case(interop: &Path, demo: &Path, run_dir: &Path) -> Case {
         ok: false,
         saw,
     };
-    let mut cluster = match Cluster::start(demo, run_dir) {
+    let mut cluster = match Cluster::start(demo, run_dir, crate::cluster::EngineKind::Redis) {
         Ok(cluster) => cluster,
         Err(error) => return failed(error),
     };

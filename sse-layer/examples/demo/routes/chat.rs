@@ -1,8 +1,9 @@
 //! `POST /chat`: an LLM-style stream of tokens in one of four conventions.
 
+use std::pin::Pin;
 use std::time::Duration;
 
-use futures_util::{stream, StreamExt};
+use futures_util::{stream, Stream, StreamExt};
 use http::{Request, StatusCode};
 use serde::Deserialize;
 use sse_layer::llm::{self, Anthropic, Framer, OpenAiChat, OpenAiResponses};
@@ -47,6 +48,13 @@ pub(crate) async fn chat(request: Request<hyper::body::Incoming>) -> Answer {
             )))
         }
     };
+    check_prompt(&prompt)?;
+    let pieces = answer_pieces(&prompt, fail_after, coalesce_ms);
+    Ok(sse_answer(llm::frame(pieces, framer).boxed()))
+}
+
+/// A prompt the demo answers: at most [`MAX_PROMPT`] bytes, else a 413.
+pub(crate) fn check_prompt(prompt: &str) -> Result<(), Refusal> {
     if prompt.len() > MAX_PROMPT {
         return Err(Refusal {
             status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -55,6 +63,19 @@ pub(crate) async fn chat(request: Request<hyper::body::Incoming>) -> Answer {
             }),
         });
     }
+    Ok(())
+}
+
+/// The pieces a framer frames: the demo's answer to `prompt`.
+pub(crate) type Pieces = Pin<Box<dyn Stream<Item = Result<String, BoxError>> + Send>>;
+
+/// The demo's answer to `prompt`, one word at a time every 25 ms; failing after
+/// `fail_after` pieces when set; merged for up to `coalesce_ms` (or 256 bytes) when set.
+pub(crate) fn answer_pieces(
+    prompt: &str,
+    fail_after: Option<usize>,
+    coalesce_ms: Option<u64>,
+) -> Pieces {
     let answer = format!(
         "You said: {prompt}\nThis reply streams one token at a time, the way a language model answers."
     );
@@ -77,11 +98,10 @@ pub(crate) async fn chat(request: Request<hyper::body::Incoming>) -> Answer {
             Some((piece, (answer, end, index + 1)))
         },
     );
-    let pieces = match coalesce_ms {
+    match coalesce_ms {
         Some(ms) => llm::coalesce(tokens, Duration::from_millis(ms), 256).boxed(),
         None => tokens.boxed(),
-    };
-    Ok(sse_answer(llm::frame(pieces, framer).boxed()))
+    }
 }
 
 /// The demo's own convention, as a [`Framer`]: `{"token": "..."}` per piece, then
