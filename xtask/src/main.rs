@@ -5,13 +5,14 @@
 //!   keep the server up for a browser until Ctrl-C (`--exit`, or CI=true: stop after the
 //!   report with the checker's exit code).
 //! - `ci`: everything CI runs: fmt, clippy, all tests (the fuzz corpus replayed included),
-//!   docs, the demo end to end, the cluster, the quick soak and chaos runs, the
+//!   docs, the demo end to end, the cluster on Redis and on NATS, the quick soak and chaos runs, the
 //!   frameworks' scoreboard, the clients' matrix, and interop.
 //! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
 //!   runs only the fan-out comparison.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
-//! - `cluster [--debug] [--exit]`: Redis, two demo instances and an nginx balancer; the
-//!   checker and the demo's contract through the balancer, one instance killed.
+//! - `cluster [--nats] [--debug] [--exit]`: Redis (or NATS JetStream), two demo instances
+//!   and an nginx balancer; the checker and the demo's contract through the balancer, one
+//!   instance killed.
 //! - `fuzz [TARGET] [--seconds N]`: libFuzzer on each fuzz target (`xtask/fuzz`), N seconds
 //!   each (default 600); new coverage is kept in `fixtures/fuzz/`, which `ci` replays.
 //! - `soak [--quick] [--debug]`: hostile clients against the demo and hostile servers
@@ -86,7 +87,7 @@ fn main() {
         Some("clients") => clients::clients(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release | frameworks [--bless] | clients>"
+                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--nats] [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release | frameworks [--bless] | clients>"
             );
             2
         }
@@ -117,7 +118,7 @@ pub(crate) fn target_dir() -> std::path::PathBuf {
     )
 }
 
-/// Builds the demo (with Redis support) and the checker, in release unless `debug`; the
+/// Builds the demo (with Redis and NATS support) and the checker, in release unless `debug`; the
 /// directory that holds them (`examples/demo`, `sse-conformance`), or `None` when the
 /// build failed.
 pub(crate) fn build_demo_and_checker(debug: bool) -> Option<std::path::PathBuf> {

@@ -152,6 +152,23 @@ pub async fn caught_up(hub: &Hub, id: &str) {
     }
 }
 
+/// Waits until `hub`'s follower has delivered the event whose id is `id` (the very one:
+/// an id of another history with the same number does not count).
+pub async fn delivered(hub: &Hub, id: &str) {
+    let line = format!("id: {id}\n");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !hub
+        .newest()
+        .is_some_and(|record| record.bytes().starts_with(line.as_bytes()))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the follower never delivered {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// The epoch of an id `<epoch>-<seq>`.
 pub fn epoch(id: &str) -> &str {
     id.rsplit_once('-').unwrap().0
