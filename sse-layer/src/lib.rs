@@ -23,8 +23,9 @@
 //! ```
 //!
 //! Serve `service` with hyper (`hyper_util::service::TowerToHyperService`), or put the
-//! layer on an axum `Router`; handlers can return [`EventStream::into_response`] or any
-//! `200 text/event-stream` response (axum's own `Sse` included).
+//! layer on an axum `Router`; handlers can return [`EventStream::into_http_response`] (or,
+//! under axum, the `EventStream` itself) or any `200 text/event-stream` response (axum's
+//! own `Sse` included).
 //!
 //! Where things live: what an event is in [`Event`], how it is written in `encode.rs`;
 //! the layer, its service, response future and body in `layer/` (the heartbeat's timer

