@@ -487,7 +487,7 @@ async fn evicted_once_keys(ctx: &Ctx, seconds: u64, row: &mut Row) -> Result<Str
     let mut evictions = 0;
     while Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        if redis.cli(&["DEL", "{sse-demo-ticks}:once"]).as_deref() == Some("1") {
+        if redis.cli(&["DEL", "{sse-demo-ticks-100}:once"]).as_deref() == Some("1") {
             evictions += 1;
         }
     }

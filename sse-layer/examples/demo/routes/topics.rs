@@ -98,6 +98,10 @@ impl From<HubError> for Refusal {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too many distinct interval_ms values in use; try a common one".to_owned(),
             ),
+            HubError::Engine(why) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the shared event log is unavailable: {why}"),
+            ),
             HubError::Publish(PublishError::KeyReused) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "this Idempotency-Key was already used for another event".to_owned(),
