@@ -85,3 +85,18 @@ async fn on_nats() {
         .unwrap();
     run_the_application(Hub::builder().engine(engine).build()).await;
 }
+
+/// A hub on an engine can be built where there is no tokio runtime yet (in `main`,
+/// before the server starts): its tasks start at its first use inside one.
+#[cfg(feature = "nats")]
+#[test]
+fn a_hub_on_an_engine_built_outside_a_runtime_starts_when_used() {
+    let server = nats_server::NatsServer::start();
+    let engine = sse_layer::replay::NatsLog::builder(server.url())
+        .build()
+        .unwrap();
+    let hub = Hub::builder().engine(engine).build();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run_the_application(hub));
+}
