@@ -7,7 +7,12 @@
 
 use std::process::Command;
 
-use crate::{cargo, run, start_demo};
+use crate::build::target_dir;
+use crate::demo::start_demo;
+use crate::measure::{
+    fanout_result, loopback_runs, median, start_server_with, FANOUT_RUNS, FANOUT_SIZES,
+};
+use crate::process::{cargo, run, Server};
 
 /// Events per wire run, and runs per server (alternated, so drift hits both alike).
 const WIRE_EVENTS: u64 = 1_000_000;
@@ -40,9 +45,8 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     ) {
         return 1;
     }
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let example =
-        |name: &str| std::path::PathBuf::from(format!("{target}/release/examples/{name}"));
+    let examples = target_dir().join("release/examples");
+    let example = |name: &str| examples.join(name);
     let Some((_demo, demo)) = start_demo(
         &example("demo"),
         "127.0.0.1:0",
@@ -87,10 +91,6 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     eprintln!("xtask bench: done (parse, encode, wire, idle, fan-out, cluster)");
     0
 }
-
-/// Subscriber counts for fan-out.
-pub(crate) const FANOUT_SIZES: [usize; 2] = [1_000, 10_000];
-pub(crate) const FANOUT_RUNS: usize = 3;
 
 /// One event to many subscribers: the hub behind `SseLayer` against axum's `Sse` over a
 /// `tokio::sync::broadcast` channel (the usual axum fan-out). First in process (the
@@ -149,52 +149,6 @@ fn fanout(example: &dyn Fn(&str) -> std::path::PathBuf) -> bool {
     true
 }
 
-/// `FANOUT_RUNS` loopback runs of `fanout_clients` against `bases` (comma-separated):
-/// each run's latency fields (20 events 250 ms apart) and burst deliveries/s (100 back to
-/// back).
-pub(crate) fn loopback_runs(
-    example: &dyn Fn(&str) -> std::path::PathBuf,
-    bases: &str,
-    size: usize,
-) -> Option<(Vec<Vec<f64>>, Vec<f64>)> {
-    let (mut latency, mut throughput) = (Vec::new(), Vec::new());
-    for _ in 0..FANOUT_RUNS {
-        let spaced = [
-            bases.to_owned(),
-            size.to_string(),
-            "20".into(),
-            "250".into(),
-        ];
-        let burst = [bases.to_owned(), size.to_string(), "100".into(), "0".into()];
-        latency.push(fanout_result(&example("fanout_clients"), &spaced)?);
-        throughput.push(fanout_result(&example("fanout_clients"), &burst)?[4]);
-    }
-    Some((latency, throughput))
-}
-
-/// Runs a fan-out program; its `result …` line as numbers, when every event arrived.
-pub(crate) fn fanout_result(program: &std::path::Path, args: &[String]) -> Option<Vec<f64>> {
-    let output = Command::new(program).args(args).output().ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let fields: Vec<f64> = text
-        .strip_prefix("result ")
-        .map(|rest| {
-            rest.split_whitespace()
-                .filter_map(|field| field.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    if fields.len() == 5 && fields[2] == fields[3] {
-        return Some(fields);
-    }
-    eprintln!(
-        "xtask bench: {} {args:?} failed: {text} {}",
-        program.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    None
-}
-
 /// Events/s on the wire: the demo's `/bench` against axum's, runs alternated.
 fn wire(example: &dyn Fn(&str) -> std::path::PathBuf, demo: &str, axum: &str) -> bool {
     let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
@@ -224,7 +178,7 @@ const IDLE_HOLD_SECS: u64 = 33;
 fn idle_run(client: &std::path::Path, server_pid: u32, url: &str) -> Option<(f64, f64, f64)> {
     use std::io::BufRead;
     let before = crate::proc::rss_bytes(server_pid)?;
-    let mut clients = crate::Server(
+    let mut clients = Server(
         Command::new(client)
             .args([
                 url,
@@ -252,29 +206,8 @@ fn idle_run(client: &std::path::Path, server_pid: u32, url: &str) -> Option<(f64
     Some((per_connection, micros_per_heartbeat, heartbeats))
 }
 
-fn start_server(binary: &std::path::Path) -> Option<(crate::Server, String)> {
+fn start_server(binary: &std::path::Path) -> Option<(Server, String)> {
     start_server_with(binary, &[])
-}
-
-/// Starts a bench server with `args`; it prints `listening on http://IP:PORT` first.
-pub(crate) fn start_server_with(
-    binary: &std::path::Path,
-    args: &[&str],
-) -> Option<(crate::Server, String)> {
-    use std::io::BufRead;
-    let mut child = crate::Server(
-        Command::new(binary)
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .ok()?,
-    );
-    let mut line = String::new();
-    std::io::BufReader::new(child.0.stdout.take()?)
-        .read_line(&mut line)
-        .ok()?;
-    let base = line.trim().strip_prefix("listening on ")?.to_owned();
-    Some((child, base))
 }
 
 /// One run of the wire client: events per second, or `None` (and why) on failure.
@@ -298,9 +231,4 @@ fn wire_run(client: &std::path::Path, base: &str) -> Option<f64> {
             None
         }
     }
-}
-
-pub(crate) fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }

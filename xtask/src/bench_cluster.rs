@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::bench::{
+use crate::measure::{
     fanout_result, loopback_runs, median, start_server_with, FANOUT_RUNS, FANOUT_SIZES,
 };
-use crate::cluster::{free_port, redis_command, start_nats, start_redis};
-use crate::Server;
+use crate::process::Server;
+use crate::services::{free_port, redis_command, start_nats, start_redis};
 
 /// The engines of a run: a private Redis and a private NATS JetStream.
 struct Engines {
@@ -226,9 +226,9 @@ fn over_loopback(example: &dyn Fn(&str) -> PathBuf, engines: &Engines) -> bool {
             let Some((latency, throughput)) = runs else {
                 return false;
             };
-            let memory: u64 = servers
+            let memory: f64 = servers
                 .iter()
-                .filter_map(|(server, _)| peak_rss_kib(server.0.id()))
+                .filter_map(|(server, _)| crate::proc::peak_rss_bytes(server.0.id()))
                 .sum();
             let column =
                 |index: usize| median(latency.iter().map(|fields| fields[index]).collect());
@@ -239,7 +239,7 @@ fn over_loopback(example: &dyn Fn(&str) -> PathBuf, engines: &Engines) -> bool {
                 column(1) / 1e3,
                 median(throughput) / 1e6,
                 connections.load(Ordering::Relaxed),
-                memory as f64 / 1024.0
+                memory / (1024.0 * 1024.0)
             );
         }
     }
@@ -491,13 +491,4 @@ fn connected_clients(port: u16) -> Option<u64> {
     info.lines()
         .find_map(|line| line.strip_prefix("connected_clients:"))
         .and_then(|count| count.trim().parse().ok())
-}
-
-/// The process's peak resident memory (`VmHWM`), in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }

@@ -126,7 +126,7 @@ impl Toolchain {
             return None;
         }
         Some(Self {
-            nightly: crate::nightly_installed(),
+            nightly: crate::build::nightly_installed(),
         })
     }
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::run;
+use crate::process::run;
 
 /// `npm ci` in `dir` unless `node_modules/<marker>` is already there.
 pub(crate) fn npm_ci(dir: &Path, marker: &str) -> Result<(), String> {

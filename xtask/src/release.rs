@@ -16,7 +16,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{cargo, run, start_demo};
+use crate::build::{build_demo_and_checker, nightly_installed, target_dir};
+use crate::demo::start_demo;
+use crate::process::{cargo, run};
 
 /// The crates that are published, and their folders.
 const CRATES: [(&str, &str); 2] = [
@@ -407,7 +409,7 @@ fn publish_dry_run() -> Result<String, String> {
 /// denied. The badges need a nightly feature: from a nightly toolchain if there is one,
 /// else from this one with `RUSTC_BOOTSTRAP=1` (as docs.rs's nightly would).
 fn docs_as_docs_rs() -> Result<String, String> {
-    let nightly = crate::nightly_installed();
+    let nightly = nightly_installed();
     let mut command = if nightly {
         let mut command = Command::new("rustup");
         command.args(["run", "nightly", "cargo"]);
@@ -428,13 +430,13 @@ fn docs_as_docs_rs() -> Result<String, String> {
             "sse-conformance",
         ])
         .env("RUSTDOCFLAGS", "--cfg docsrs -D warnings")
-        .env("CARGO_TARGET_DIR", crate::target_dir().join("docs-rs"));
+        .env("CARGO_TARGET_DIR", target_dir().join("docs-rs"));
     eprintln!("$ RUSTDOCFLAGS='--cfg docsrs -D warnings' cargo doc --no-deps --all-features -p sse-layer -p sse-conformance");
     let built = command.status().is_ok_and(|status| status.success());
     if !built {
         return Err("rustdoc failed".into());
     }
-    let page = crate::target_dir().join("docs-rs/doc/sse_layer/replay/struct.RedisLog.html");
+    let page = target_dir().join("docs-rs/doc/sse_layer/replay/struct.RedisLog.html");
     let badge = std::fs::read_to_string(&page).unwrap_or_default();
     if !badge.contains("crate feature <code>redis</code>") {
         return Err(format!("{} shows no feature badge", page.display()));
@@ -453,10 +455,10 @@ fn docs_as_docs_rs() -> Result<String, String> {
 /// workspace's), then the installed binary: its version (the crate's, `crate_version`),
 /// and a check of the demo.
 fn install_and_run(crate_version: &str) -> Result<String, String> {
-    let install_root = crate::target_dir().join("install-root");
+    let install_root = target_dir().join("install-root");
     let _ = std::fs::remove_dir_all(&install_root);
     let install_root_text = install_root.display().to_string();
-    let target_dir = crate::target_dir().display().to_string();
+    let target_dir = target_dir().display().to_string();
     if !run(
         &cargo(),
         &[
@@ -484,7 +486,7 @@ fn install_and_run(crate_version: &str) -> Result<String, String> {
             "--version printed {version:?}, not the crate's {crate_version}"
         ));
     }
-    let Some(built) = crate::build_demo_and_checker(true) else {
+    let Some(built) = build_demo_and_checker(true) else {
         return Err("the demo did not build".into());
     };
     let Some((_server, base)) = start_demo(&built.join("examples/demo"), "127.0.0.1:0", "*", &[])

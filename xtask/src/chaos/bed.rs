@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cluster::{free_port, spawn_redis};
-use crate::{start_demo, Server};
+use crate::demo::start_demo;
+use crate::process::Server;
+use crate::services::{free_port, spawn_redis};
 
 /// How long a server gets to answer after it starts, or a failover to complete.
 const PATIENCE: Duration = Duration::from_secs(20);

@@ -47,17 +47,17 @@ impl Row {
 }
 
 pub(crate) fn chaos(args: &[String]) -> i32 {
-    let Some((quick, debug)) = crate::quick_and_debug("chaos", args) else {
+    let Some((quick, debug)) = crate::flags::quick_and_debug("chaos", args) else {
         return 2;
     };
     let root = std::env::current_dir().expect("a working directory");
-    if !crate::cluster::ensure_prerequisites(&root) {
+    if !crate::services::ensure_prerequisites(&root) {
         return 2;
     }
-    let Some(built) = crate::build_demo_and_checker(debug) else {
+    let Some(built) = crate::build::build_demo_and_checker(debug) else {
         return 2;
     };
-    let dir = crate::target_dir().join("chaos");
+    let dir = crate::build::target_dir().join("chaos");
     let _ = std::fs::remove_dir_all(&dir);
     let ctx = Ctx {
         binary: built.join("examples/demo"),

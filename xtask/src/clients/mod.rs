@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::build::target_dir;
 use crate::installs::{npm_ci, python_venv};
-use crate::{cargo, run, target_dir};
+use crate::process::{cargo, run};
 use roster::{roster, Client, Drive};
 
 /// Clients judged at once: the windows are real time, and two cores shared by more make

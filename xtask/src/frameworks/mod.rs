@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::cluster::free_port;
+use crate::build::target_dir;
 use crate::installs::{npm_ci, python_venv};
-use crate::{cargo, run, target_dir, Server};
+use crate::process::{cargo, run, Server};
+use crate::services::free_port;
 use board::Row;
 use stacks::{Stack, STACKS};
 

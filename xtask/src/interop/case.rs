@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::Server;
+use crate::process::Server;
 
 /// How long one client script may run before it is killed and its missing cases fail.
 pub(crate) const SCRIPT_DEADLINE: Duration = Duration::from_secs(180);

@@ -10,7 +10,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,8 +20,10 @@ mod starlette;
 
 use case::{parse_case, run_script, Case, SCRIPT_DEADLINE};
 
+use crate::build::BUILD_DEMO_AND_CHECKER;
 use crate::cluster::Cluster;
-use crate::{cargo, run, start_demo, Server, BUILD_DEMO_AND_CHECKER};
+use crate::demo::start_demo;
+use crate::process::{cargo, run, Server};
 
 pub(crate) fn interop() -> i32 {
     let root = std::env::current_dir().expect("a working directory");
@@ -46,8 +48,7 @@ pub(crate) fn interop() -> i32 {
     if !run(&cargo(), &BUILD_DEMO_AND_CHECKER) {
         return 2;
     }
-    let target =
-        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
+    let target = crate::build::target_dir();
     let artifacts = target.join("interop");
     let run_dir = artifacts.join("nginx");
     let _ = std::fs::create_dir_all(&run_dir);
@@ -180,7 +181,7 @@ fn start_nginx(interop: &Path, run_dir: &Path, port: u16, demo_base: &str) -> Op
             &interop.join("node_modules").display().to_string(),
         )
         .replace("{{DEMO}}", demo_base.trim_start_matches("http://"));
-    crate::cluster::run_nginx(run_dir, &config, port)
+    crate::services::run_nginx(run_dir, &config, port)
         .map_err(|error| eprintln!("xtask interop: {error}"))
         .ok()
 }

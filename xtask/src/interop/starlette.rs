@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::case::Case;
-use crate::Server;
+use crate::process::Server;
 
 pub(super) fn starlette_case(interop: &Path, checker: &Path, port: u16) -> Case {
     let version = Command::new("python3")

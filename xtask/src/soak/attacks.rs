@@ -1,8 +1,7 @@
 //! Hostile clients against the demo server, each while a normal client watches.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -14,7 +13,7 @@ use super::{Binaries, Row, Scale};
 
 /// The demo server under attack; killed when dropped.
 pub(crate) struct Demo {
-    process: crate::Server,
+    process: crate::process::Server,
     pub(crate) base: String,
     pub(crate) addr: String,
     stderr: PathBuf,
@@ -32,18 +31,10 @@ impl Demo {
             }
             None => Command::new(binary),
         };
-        let child = command
+        command
             .args(["--addr", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).ok()?)
-            .spawn()
-            .ok()?;
-        let mut process = crate::Server(child);
-        let mut line = String::new();
-        BufReader::new(process.0.stdout.take()?)
-            .read_line(&mut line)
-            .ok()?;
-        let base = line.trim().strip_prefix("listening on ")?.to_owned();
+            .stderr(std::fs::File::create(&stderr).ok()?);
+        let (process, base) = crate::process::spawn_listening(command)?;
         let addr = base.strip_prefix("http://")?.to_owned();
         Some(Self {
             process,

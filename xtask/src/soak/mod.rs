@@ -65,16 +65,16 @@ pub(crate) struct Binaries {
 }
 
 pub(crate) fn soak(args: &[String]) -> i32 {
-    let Some((quick, debug)) = crate::quick_and_debug("soak", args) else {
+    let Some((quick, debug)) = crate::flags::quick_and_debug("soak", args) else {
         return 2;
     };
-    let Some(built) = crate::build_demo_and_checker(debug) else {
+    let Some(built) = crate::build::build_demo_and_checker(debug) else {
         return 2;
     };
     let binaries = Binaries {
         demo: built.join("examples/demo"),
         checker: built.join("sse-conformance"),
-        logs: crate::target_dir().join("soak"),
+        logs: crate::build::target_dir().join("soak"),
     };
     if let Err(error) = std::fs::create_dir_all(&binaries.logs) {
         eprintln!(
