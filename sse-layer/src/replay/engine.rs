@@ -24,8 +24,10 @@ pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + S
 ///
 /// The contract, which a [`Hub`](crate::hub::Hub) relies on:
 /// - **Numbering.** `append` gives each event the next sequence number (1, 2, 3… with no
-///   gap), atomically for the whole batch, in the order given, tagged with the current
-///   epoch. An event whose `once` key was appended before (and is still remembered) is not
+///   gap), in the order given, tagged with the current epoch. Redis appends a batch in
+///   one step; NATS chains its publishes, so another append may come between two parts
+///   of a batch, and a failure midway may leave the first events appended (their callers,
+///   like every caller of a failed append, are told it may or may not have happened). An event whose `once` key was appended before (and is still remembered) is not
 ///   appended again: its earlier number is returned as [`Outcome::Duplicate`], or
 ///   [`Outcome::KeyReused`] when that key was used for a different event.
 /// - **Fencing.** Whenever the engine may have lost writes (it restarted, failed over,
@@ -48,7 +50,7 @@ pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + S
 /// fn assert_object_safe(_: &dyn Engine) {}
 /// ```
 pub trait Engine: Send + Sync + 'static {
-    /// Appends `batch.events` in order, all or none.
+    /// Appends `batch.events` in order (see the contract above for a failure midway).
     fn append<'a>(&'a self, batch: &'a AppendBatch) -> LogFuture<'a, Appended>;
 
     /// Entries after sequence number `after`, oldest first, at most `max`; waits up to
