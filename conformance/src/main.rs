@@ -432,9 +432,7 @@ impl RequestArgs {
         }
         Ok(target)
     }
-}
 
-impl RequestArgs {
     fn auth_headers(&self) -> Result<Vec<(HeaderName, HeaderValue)>, Fatal> {
         self.auth_headers
             .iter()
@@ -473,9 +471,7 @@ impl JudgeArgs {
             ..CheckOptions::default()
         })
     }
-}
 
-impl JudgeArgs {
     /// Writes the report in the chosen format, to `-o FILE` or stdout; the exit code.
     fn print(&self, report: &Report) -> Result<u8, Fatal> {
         // Styled for a terminal; anstream drops the styles when stdout is not one, or

@@ -19,6 +19,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::time::{Instant, Sleep};
 
+use crate::transcript::FixtureError;
 use crate::transcript::{End, Transcript};
 
 /// Fixtures by request path. A single file is served at every path (key `""`).
@@ -28,13 +29,16 @@ pub type Fixtures = BTreeMap<String, Transcript>;
 ///
 /// # Errors
 /// An unreadable path or a file that is not a fixture.
-pub fn load(path: &Path) -> Result<Fixtures, String> {
+pub fn load(path: &Path) -> Result<Fixtures, FixtureError> {
     let mut fixtures = Fixtures::new();
+    let unreadable = |source| FixtureError::Read {
+        path: path.to_owned(),
+        source,
+    };
     if path.is_dir() {
-        let entries =
-            std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let entries = std::fs::read_dir(path).map_err(unreadable)?;
         for entry in entries {
-            let file = entry.map_err(|e| e.to_string())?.path();
+            let file = entry.map_err(unreadable)?.path();
             if file.extension().is_some_and(|ext| ext == "json") {
                 let stem = file
                     .file_stem()
@@ -44,7 +48,9 @@ pub fn load(path: &Path) -> Result<Fixtures, String> {
             }
         }
         if fixtures.is_empty() {
-            return Err(format!("no *.json fixtures in {}", path.display()));
+            return Err(FixtureError::NoFixtures {
+                path: path.to_owned(),
+            });
         }
     } else {
         fixtures.insert(String::new(), Transcript::load(path)?);

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::fixture_error::{FixtureError, HexError};
 use crate::parser::{Item, Leftover, ParseError, Parser, ParserOptions};
 
 /// The format version written in every fixture.
@@ -320,20 +321,28 @@ impl Transcript {
     ///
     /// # Errors
     /// Unreadable file or invalid fixture JSON, with the reason.
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{} is not a fixture: {e}", path.display()))
+    pub fn load(path: &std::path::Path) -> Result<Self, FixtureError> {
+        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| FixtureError::Invalid {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Writes this transcript as a fixture file (pretty JSON).
     ///
     /// # Errors
     /// The file cannot be written.
-    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+    pub fn save(&self, path: &std::path::Path) -> Result<(), FixtureError> {
         let mut text = serde_json::to_string_pretty(self).expect("a transcript serialises");
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(path, text).map_err(|source| FixtureError::Write {
+            path: path.to_owned(),
+            source,
+        })
     }
 }
 
@@ -450,10 +459,10 @@ pub fn to_hex(bytes: &[u8]) -> String {
 ///
 /// # Errors
 /// Odd length or a non-hex digit.
-pub fn from_hex(hex: &str) -> Result<Vec<u8>, String> {
+pub fn from_hex(hex: &str) -> Result<Vec<u8>, HexError> {
     let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if !digits.len().is_multiple_of(2) {
-        return Err("hex has an odd number of digits".into());
+        return Err(HexError::OddLength);
     }
     digits
         .chunks(2)
@@ -461,7 +470,7 @@ pub fn from_hex(hex: &str) -> Result<Vec<u8>, String> {
             std::str::from_utf8(pair)
                 .ok()
                 .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("{:?} is not a hex byte", String::from_utf8_lossy(pair)))
+                .ok_or_else(|| HexError::NotHex(String::from_utf8_lossy(pair).into_owned()))
         })
         .collect()
 }

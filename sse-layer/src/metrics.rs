@@ -140,9 +140,7 @@ impl HubMetrics {
             events_sent: events_sent(),
         }
     }
-}
 
-impl HubMetrics {
     /// Counts a reset event (at the start of a stream, or in it).
     pub(crate) fn count_reset(&self, reason: crate::replay::ResetReason) {
         match reason {
