@@ -25,7 +25,9 @@ pub(super) struct Connected {
 pub(super) struct Link {
     url: String,
     config: stream::Config,
-    client: Mutex<Option<Client>>,
+    /// The client and its JetStream context, made once: the context's limit on
+    /// acknowledgements in flight is then one for the whole log.
+    client: Mutex<Option<(Client, jetstream::Context)>>,
     stream: Mutex<Option<stream::Stream<()>>>,
 }
 
@@ -40,10 +42,7 @@ impl Link {
     }
 
     pub(super) async fn get(&self) -> Result<Connected, LogError> {
-        let client = self.client().await?;
-        let context = jetstream::ContextBuilder::new()
-            .timeout(RESPONSE_TIMEOUT)
-            .build(client.clone());
+        let (client, context) = self.client().await?;
         let mut stream = self.stream.lock().await;
         if let Some(stream) = &*stream {
             return Ok(Connected {
@@ -68,10 +67,10 @@ impl Link {
         })
     }
 
-    async fn client(&self) -> Result<Client, LogError> {
+    async fn client(&self) -> Result<(Client, jetstream::Context), LogError> {
         let mut client = self.client.lock().await;
-        if let Some(client) = &*client {
-            return Ok(client.clone());
+        if let Some(made) = &*client {
+            return Ok(made.clone());
         }
         let connected = async_nats::ConnectOptions::new()
             .connection_timeout(CONNECT_TIMEOUT)
@@ -79,8 +78,11 @@ impl Link {
             .connect(self.url.as_str())
             .await
             .map_err(|error| nats_error("cannot connect", error))?;
-        *client = Some(connected.clone());
-        Ok(connected)
+        let context = jetstream::ContextBuilder::new()
+            .timeout(RESPONSE_TIMEOUT)
+            .build(connected.clone());
+        *client = Some((connected.clone(), context.clone()));
+        Ok((connected, context))
     }
 
     /// After a failure: open (and if need be create) the stream again at the next use.
