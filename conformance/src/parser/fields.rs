@@ -228,7 +228,9 @@ impl EventBuffers {
             && self.id_buffer == self.last_event_id;
         if self.id_seen {
             self.id_seen = false;
-            if self.id_buffer != self.last_event_id {
+            // Compared only for the notice: a `memcmp` on every event with an id is what
+            // the flag above saves.
+            if self.notices && self.id_buffer != self.last_event_id {
                 self.id_dispatched = false;
             }
             self.last_event_id.clone_from(&self.id_buffer);
