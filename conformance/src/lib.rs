@@ -30,7 +30,6 @@ pub mod checks;
 pub mod client;
 #[cfg(feature = "checker")]
 pub mod echo;
-mod fixture_error;
 #[cfg(feature = "checker")]
 pub mod harness;
 pub mod parser;
