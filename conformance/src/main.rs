@@ -9,11 +9,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::{Parser, Subcommand, ValueEnum};
 use http::{HeaderName, HeaderValue, Method};
-use sse_conformance::checks::{self, CheckOptions, Probes, CATALOGUE};
+use sse_conformance::checks::{self, CheckOptions, CATALOGUE};
 use sse_conformance::client::{self, observe, Limits, Target};
 use sse_conformance::harness;
 use sse_conformance::parser::{Item, Parser as SseParser};
-use sse_conformance::report::{self, Observed, Report};
+use sse_conformance::report::{self, Report};
 use sse_conformance::run::{self, RunOptions, Step};
 use sse_conformance::Transcript;
 
@@ -239,7 +239,7 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
                 checks,
                 allow: judge.allow.clone(),
             };
-            let report = run::check(
+            let report = run::run_endpoint(
                 &options,
                 &mut progress_printer(&url, duration, judge.format),
             )
@@ -273,14 +273,8 @@ async fn run_command(command: Command) -> Result<u8, Fatal> {
         Command::Replay { file, judge } => {
             let transcript = Transcript::load(&file)?;
             let options = judge.check_options()?;
-            let (analysis, probes) = (transcript.analyze(), Probes::offline());
-            let results =
-                checks::run_all_analyzed(&transcript, &analysis, &options, &probes, &judge.allow);
-            let report = Report::new(
-                format!("{} (replay of {})", transcript.request.url, file.display()),
-                results,
-            )
-            .with_observed(Observed::all(&transcript, &analysis, &probes, &options));
+            let name = format!("{} (replay of {})", transcript.request.url, file.display());
+            let report = run::replay(&transcript, name, &options, &judge.allow);
             judge.print(&report)
         }
         Command::Serve { path, addr } => {
@@ -479,7 +473,7 @@ impl JudgeArgs {
         let colour = self.report_file.is_none();
         let text = match self.format {
             Format::Human => report::human(report, colour),
-            Format::Json => report.json() + "\n",
+            Format::Json => report::json(report) + "\n",
             Format::Junit => report::junit(report),
             Format::Html => report::html(report),
         };

@@ -9,8 +9,8 @@ use std::time::Duration;
 use http::HeaderValue;
 
 use crate::checks::{
-    run_all_analyzed, CheckOptions, Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes,
-    CATALOGUE,
+    judge_all_analyzed, CheckOptions, Probe, ProbeAnswer, ProbeContext, ProbePlan, ProbeRequest,
+    Probes, CATALOGUE,
 };
 use crate::client::{observe, ClientError, Limits, Progress, Target};
 use crate::echo::run_echo;
@@ -46,7 +46,7 @@ pub enum Step {
 ///
 /// # Errors
 /// The main request could not be made (bad address, refused, no headers in time).
-pub async fn check(
+pub async fn run_endpoint(
     options: &RunOptions,
     on_step: &mut dyn FnMut(Step),
 ) -> Result<Report, ClientError> {
@@ -100,9 +100,60 @@ pub async fn check(
     let analysis = main.analyze();
     let made = make_probes(&main_target, &main, &analysis, &checks, on_step).await;
     let probes = Probes::live(made);
-    let results = run_all_analyzed(&main, &analysis, &checks, &probes, &options.allow);
-    let observed = Observed::all(&main, &analysis, &probes, &checks);
-    Ok(Report::new(options.target.url.to_string(), results).with_observed(observed))
+    let name = options.target.url.to_string();
+    Ok(judge_and_draw(
+        name,
+        &main,
+        &analysis,
+        &probes,
+        &checks,
+        &options.allow,
+    ))
+}
+
+/// Judges a recorded transcript offline, with no probes: what `sse-conformance replay`
+/// reports. The checks that need a live server are skipped and say so.
+///
+/// ```
+/// use sse_conformance::checks::{CheckOptions, Status};
+/// use sse_conformance::Transcript;
+///
+/// let transcript: Transcript = serde_json::from_str(r#"{
+///     "request": {"method": "GET", "url": "http://127.0.0.1:8080/events"},
+///     "version": "HTTP/1.1", "status": 200,
+///     "headers": [["content-type", "text/event-stream"], ["cache-control", "no-store"]],
+///     "headers_at_ms": 2.0,
+///     "chunks": [{"at_ms": 3.0, "text": "id: 1\ndata: a\n\n"}],
+///     "end": {"kind": "timeout"}, "observed_ms": 4.0
+/// }"#)?;
+/// let report = sse_conformance::run::replay(&transcript, "a replay", &CheckOptions::default(), &[]);
+/// let resume = report.get("resume").unwrap();
+/// assert_eq!(resume.status, Status::Skip);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn replay(
+    transcript: &Transcript,
+    name: impl Into<String>,
+    checks: &CheckOptions,
+    allow: &[String],
+) -> Report {
+    let analysis = transcript.analyze();
+    let probes = Probes::offline();
+    judge_and_draw(name.into(), transcript, &analysis, &probes, checks, allow)
+}
+
+/// The end of every run, live or replayed: the verdicts, and what the report draws.
+fn judge_and_draw(
+    name: String,
+    main: &Transcript,
+    analysis: &Analysis,
+    probes: &Probes,
+    checks: &CheckOptions,
+    allow: &[String],
+) -> Report {
+    let results = judge_all_analyzed(main, analysis, checks, probes, allow);
+    let observed = Observed::all(main, analysis, probes, checks);
+    Report::new(name, results).with_observed(observed)
 }
 
 /// Plans every check's probe from the main response, and makes them.
@@ -113,7 +164,7 @@ async fn make_probes(
     checks: &CheckOptions,
     on_step: &mut dyn FnMut(Step),
 ) -> Vec<(&'static str, Probe)> {
-    let plan = Plan {
+    let plan = ProbeContext {
         target: main_target,
         main,
         analysis,
@@ -147,11 +198,11 @@ async fn make(requests: Vec<ProbeRequest>) -> Vec<ProbeAnswer> {
         let answer = observe(&request.target, &request.limits, &mut |_| {})
             .await
             .map_err(|error| error.to_string());
-        answers.push(ProbeAnswer {
-            sent: request.sent,
-            read_as_stream: request.read_as_stream,
+        answers.push(ProbeAnswer::new(
+            request.sent,
+            request.read_as_stream,
             answer,
-        });
+        ));
     }
     answers
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use scripted_server::{assert_status, check_url, resumes_from, spawn_server, ticks, Script};
-use sse_conformance::checks::{run_all, CheckOptions, CheckResult, Probes, Severity, Status};
+use sse_conformance::checks::{judge_all, CheckOptions, CheckResult, Probes, Severity, Status};
 use sse_conformance::client::Target;
 use sse_conformance::echo::{run_echo, EchoEvent, EchoOutcome};
 use sse_conformance::Transcript;
@@ -83,7 +83,7 @@ fn heartbeat_verdict(gaps_ms: &[f64], observed_ms: f64, options: &CheckOptions) 
         "chunks": chunks, "end": {"kind": "timeout"}, "observed_ms": observed_ms
     }))
     .unwrap();
-    run_all(&transcript, options, &Probes::offline(), &[])
+    judge_all(&transcript, options, &Probes::offline(), &[])
         .into_iter()
         .find(|result| result.id == "heartbeat")
         .unwrap()

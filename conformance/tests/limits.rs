@@ -102,7 +102,7 @@ async fn a_stream_of_tiny_lines_costs_a_count_not_an_allocation_each() {
         );
         // The check that lists ignored fields reports them all, from the counts.
         if line == b"x\n" {
-            let results = sse_conformance::checks::run_all(
+            let results = sse_conformance::checks::judge_all(
                 &transcript,
                 &sse_conformance::checks::CheckOptions::default(),
                 &sse_conformance::checks::Probes::offline(),
@@ -130,7 +130,7 @@ async fn a_stream_of_tiny_events_is_counted_and_only_a_sample_kept() {
     let analysis = transcript.analyze();
     assert_eq!(analysis.events, EVENTS, "every event counted");
     assert_eq!(analysis.events().count(), Analysis::EVENT_SAMPLE);
-    let results = sse_conformance::checks::run_all(
+    let results = sse_conformance::checks::judge_all(
         &transcript,
         &sse_conformance::checks::CheckOptions::default(),
         &sse_conformance::checks::Probes::offline(),

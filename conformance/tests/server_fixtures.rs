@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sse_conformance::checks::{run_all, CheckOptions, Probes};
+use sse_conformance::checks::{judge_all, CheckOptions, Probes};
 use sse_conformance::Transcript;
 
 fn fixtures() -> Vec<PathBuf> {
@@ -49,7 +49,7 @@ fn every_fixture_gets_its_expected_verdicts() {
             .expect("every server fixture has an \"expect\" map");
         assert!(!expect.is_empty());
         let transcript = Transcript::load(&file).unwrap();
-        let results = run_all(&transcript, &options_of(&raw), &Probes::offline(), &[]);
+        let results = judge_all(&transcript, &options_of(&raw), &Probes::offline(), &[]);
         let mut snapshot = String::new();
         for result in &results {
             snapshot.push_str(&format!(

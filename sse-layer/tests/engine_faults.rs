@@ -10,8 +10,6 @@
 
 #![cfg(feature = "redis")]
 
-#[path = "support/redis_server.rs"]
-mod redis_server;
 #[path = "support/shared_hubs.rs"]
 mod shared_hubs;
 
@@ -19,13 +17,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redis_server::{unique_name, RedisServer, Sentinel};
 use shared_hubs::*;
 use sse_layer::hub::{Hub, PublishError, Published, QueueLimits, Subscribe};
 use sse_layer::replay::{
     AppendBatch, Appended, Engine, Entry, Head, Known, LogFuture, Read, RedisLog,
 };
 use sse_layer::Event;
+use sse_test_servers::{unique_name, RedisServer, Sentinel};
 
 /// Publishes until Redis (or the primary Sentinel names) takes it, for up to `patience`.
 async fn publish_within(hub: &Hub, text: &str, patience: Duration) -> Published {

@@ -12,12 +12,6 @@
 
 #[path = "support/engines.rs"]
 mod engines;
-#[cfg(feature = "nats")]
-#[path = "support/nats_server.rs"]
-mod nats_server;
-#[cfg(feature = "redis")]
-#[path = "support/redis_server.rs"]
-mod redis_server;
 #[path = "support/shared_hubs.rs"]
 mod shared_hubs;
 

@@ -4,19 +4,17 @@
 
 #![cfg(feature = "nats")]
 
-#[path = "support/nats_server.rs"]
-mod nats_server;
 #[path = "support/shared_hubs.rs"]
 mod shared_hubs;
 
 use std::time::Duration;
 
-use nats_server::NatsServer;
 use shared_hubs::*;
 use sse_conformance::parser::Event as Parsed;
 use sse_layer::hub::{Hub, Subscribe};
 use sse_layer::replay::NatsLog;
 use sse_layer::Event;
+use sse_test_servers::NatsServer;
 
 fn hub(server: &NatsServer, name: &str) -> Hub {
     let log = NatsLog::builder(server.url()).name(name).build().unwrap();

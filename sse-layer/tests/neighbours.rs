@@ -11,7 +11,7 @@ use futures_util::{stream, StreamExt};
 use http::Request;
 use sse_conformance::checks::{CheckOptions, Status};
 use sse_conformance::client::{Limits, Target};
-use sse_conformance::run::{check, RunOptions};
+use sse_conformance::run::{run_endpoint, RunOptions};
 use sse_layer::{Event, EventStream, LastEventId, SseLayer};
 use support::{observe, serve};
 use tower::{service_fn, Layer, ServiceBuilder};
@@ -58,7 +58,7 @@ async fn assert_conformant(url: &str) {
         checks: CheckOptions::default(),
         allow: Vec::new(),
     };
-    let report = check(&options, &mut |_| {}).await.unwrap();
+    let report = run_endpoint(&options, &mut |_| {}).await.unwrap();
     let failed: Vec<_> = report
         .checks
         .iter()

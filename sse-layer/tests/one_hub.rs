@@ -2,12 +2,6 @@
 //! against `Hub`; each test differs from the others only in the line that builds the hub
 //! (and the Cargo feature behind it).
 
-#[cfg(feature = "nats")]
-#[path = "support/nats_server.rs"]
-mod nats_server;
-#[cfg(feature = "redis")]
-#[path = "support/redis_server.rs"]
-mod redis_server;
 #[path = "support/shared_hubs.rs"]
 mod shared_hubs;
 
@@ -69,7 +63,7 @@ async fn in_memory() {
 #[cfg(feature = "redis")]
 #[tokio::test]
 async fn on_redis() {
-    let server = redis_server::RedisServer::start();
+    let server = sse_test_servers::RedisServer::start();
     let engine = sse_layer::replay::RedisLog::builder(server.url())
         .build()
         .unwrap();
@@ -79,7 +73,7 @@ async fn on_redis() {
 #[cfg(feature = "nats")]
 #[tokio::test]
 async fn on_nats() {
-    let server = nats_server::NatsServer::start();
+    let server = sse_test_servers::NatsServer::start();
     let engine = sse_layer::replay::NatsLog::builder(server.url())
         .build()
         .unwrap();
@@ -91,7 +85,7 @@ async fn on_nats() {
 #[cfg(feature = "nats")]
 #[test]
 fn a_hub_on_an_engine_built_outside_a_runtime_starts_when_used() {
-    let server = nats_server::NatsServer::start();
+    let server = sse_test_servers::NatsServer::start();
     let engine = sse_layer::replay::NatsLog::builder(server.url())
         .build()
         .unwrap();

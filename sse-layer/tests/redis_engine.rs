@@ -4,17 +4,15 @@
 
 #![cfg(feature = "redis")]
 
-#[path = "support/redis_server.rs"]
-mod redis_server;
 #[path = "support/shared_hubs.rs"]
 mod shared_hubs;
 
 use std::time::Duration;
 
-use redis_server::{unique_name, RedisServer};
 use shared_hubs::*;
 use sse_layer::hub::{PublishError, Subscribe};
 use sse_layer::Event;
+use sse_test_servers::{unique_name, RedisServer};
 
 #[tokio::test]
 async fn connections_killed_by_redis_lose_nothing_and_repeat_nothing() {

@@ -9,6 +9,7 @@ use std::process::Command;
 
 use crate::build::target_dir;
 use crate::demo::start_demo;
+use crate::flags::BenchPart;
 use crate::measure::{
     fanout_result, loopback_runs, median, start_server_with, FANOUT_RUNS, FANOUT_SIZES,
 };
@@ -18,15 +19,9 @@ use crate::process::{cargo, run, Server};
 const WIRE_EVENTS: u64 = 1_000_000;
 const WIRE_RUNS: usize = 5;
 
-pub(crate) fn bench(only: Option<&str>) -> i32 {
-    let part = |name: &str| only.is_none() || only == Some(name);
-    if let Some(other) =
-        only.filter(|only| !["criterion", "wire", "idle", "fanout", "cluster"].contains(only))
-    {
-        eprintln!("xtask bench: unknown part {other:?}: criterion, wire, idle, fanout or cluster");
-        return 2;
-    }
-    if part("criterion") && !run(&cargo(), &["bench", "-p", "sse-bench"]) {
+pub(crate) fn bench(only: Option<BenchPart>) -> i32 {
+    let part = |name: BenchPart| only.is_none_or(|only| only == name);
+    if part(BenchPart::Criterion) && !run(&cargo(), &["bench", "-p", "sse-bench"]) {
         return 1;
     }
     if !run(
@@ -35,8 +30,8 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
             "build",
             "--release",
             "-p",
-            "sse-layer",
-            "--example",
+            "sse-demo",
+            "--bin",
             "demo",
             "-p",
             "sse-bench",
@@ -48,7 +43,7 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     let examples = target_dir().join("release/examples");
     let example = |name: &str| examples.join(name);
     let Some((_demo, demo)) = start_demo(
-        &example("demo"),
+        &target_dir().join("release/demo"),
         "127.0.0.1:0",
         "http://localhost:5173",
         &[],
@@ -58,12 +53,12 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
     let Some((_axum, axum)) = start_server(&example("axum_bench_server")) else {
         return 1;
     };
-    if part("wire") && !wire(&example, &demo, &axum) {
+    if part(BenchPart::Wire) && !wire(&example, &demo, &axum) {
         return 1;
     }
 
     // Idle connections: this machine allows 20,000 open files per process, so 10k.
-    if part("idle") {
+    if part(BenchPart::Idle) {
         println!("\nidle: {IDLE_CONNECTIONS} idle SSE connections (one event, then heartbeats every 15 s), held {IDLE_HOLD_SECS} s");
         println!("| server | memory per connection | CPU per heartbeat | heartbeats seen |\n|---|---|---|---|");
         let idle_demo = format!("{demo}/events?interval_ms=3600000");
@@ -82,10 +77,10 @@ pub(crate) fn bench(only: Option<&str>) -> i32 {
         }
     }
     drop((_demo, _axum));
-    if part("fanout") && !fanout(&example) {
+    if part(BenchPart::Fanout) && !fanout(&example) {
         return 1;
     }
-    if part("cluster") && !crate::bench_cluster::cluster(&example) {
+    if part(BenchPart::Cluster) && !crate::bench_cluster::cluster(&example) {
         return 1;
     }
     eprintln!("xtask bench: done (parse, encode, wire, idle, fan-out, cluster)");

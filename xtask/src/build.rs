@@ -6,17 +6,18 @@ use std::process::{Command, Stdio};
 
 use crate::process::{cargo, run};
 
-/// Every feature the tests, the demo and the benches use: the shared engines, TLS, axum.
-pub(crate) const ALL_FEATURES: &str = "sse-layer/redis,sse-layer/nats,sse-layer/tls,sse-layer/axum";
+/// Every feature the tests, the demo and the benches use: the shared engines (in the
+/// layer and in the demo), TLS, axum.
+pub(crate) const ALL_FEATURES: &str =
+    "sse-layer/redis,sse-layer/nats,sse-layer/tls,sse-layer/axum,sse-demo/redis,sse-demo/nats";
 
 /// `cargo` arguments that build the demo server (with `--redis` and `--nats` support) and
 /// the checker.
-/// (`--bin` too: with `--example`, cargo would build only the checker's library.)
 pub(crate) const BUILD_DEMO_AND_CHECKER: [&str; 11] = [
     "build",
     "-p",
-    "sse-layer",
-    "--example",
+    "sse-demo",
+    "--bin",
     "demo",
     "-p",
     "sse-conformance",
@@ -50,7 +51,7 @@ pub(crate) fn target_dir() -> PathBuf {
 }
 
 /// Builds the demo (with Redis and NATS support) and the checker, in release unless `debug`; the
-/// directory that holds them (`examples/demo`, `sse-conformance`), or `None` when the
+/// directory that holds them (`demo`, `sse-conformance`), or `None` when the
 /// build failed.
 pub(crate) fn build_demo_and_checker(debug: bool) -> Option<PathBuf> {
     let mut build = BUILD_DEMO_AND_CHECKER.to_vec();

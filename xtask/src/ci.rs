@@ -3,8 +3,15 @@
 use std::process::Command;
 
 use crate::build::ALL_FEATURES;
+use crate::flags::{ClusterFlags, DemoFlags, FrameworksFlags, QuickDebug};
 use crate::process::{cargo, run};
 use crate::{chaos, clients, cluster, demo, frameworks, interop, release, soak};
+
+/// The condensed soak and chaos runs, on the binaries the tests built.
+const QUICK_DEBUG: QuickDebug = QuickDebug {
+    quick: true,
+    debug: true,
+};
 
 pub(crate) fn ci() -> i32 {
     let cargo = cargo();
@@ -66,52 +73,48 @@ pub(crate) fn ci() -> i32 {
     }
     // Ready to publish: licenses, metadata, MSRV, packages, docs as docs.rs builds them
     // (broken intra-doc links and bad rustdoc are errors), `cargo install`, cargo-deny.
-    let code = release::release(&[]);
+    let code = release::release();
     if code != 0 {
         eprintln!("xtask ci: the release check failed");
         return code;
     }
     // The main job, end to end with the binaries the tests just built.
-    let code = demo::demo(&["--debug".into(), "--exit".into()]);
+    let code = demo::demo(&DemoFlags::for_ci());
     if code != 0 {
         eprintln!("xtask ci: the demo check failed");
         return code;
     }
     // Two instances on one Redis behind nginx, then on one NATS JetStream: the checker
     // and the contract through the balancer, and a failover.
-    for engine in [None, Some("--nats")] {
-        let mut args = vec!["--debug".to_owned(), "--exit".to_owned()];
-        args.extend(engine.map(str::to_owned));
-        let code = cluster::cluster(&args);
+    for nats in [false, true] {
+        let code = cluster::cluster(&ClusterFlags::for_ci(nats));
         if code != 0 {
-            eprintln!(
-                "xtask ci: the cluster check ({}) failed",
-                engine.unwrap_or("--redis")
-            );
+            let engine = if nats { "NATS" } else { "Redis" };
+            eprintln!("xtask ci: the cluster check ({engine}) failed");
             return code;
         }
     }
     // Hostile peers, condensed: every attack of `cargo xtask soak`, smaller and shorter.
-    let code = soak::soak(&["--quick".into(), "--debug".into()]);
+    let code = soak::soak(QUICK_DEBUG);
     if code != 0 {
         eprintln!("xtask ci: the soak failed");
         return code;
     }
     // Redis failing for real under running instances, each fault once.
-    let code = chaos::chaos(&["--quick".into(), "--debug".into()]);
+    let code = chaos::chaos(QUICK_DEBUG);
     if code != 0 {
         eprintln!("xtask ci: the chaos run failed");
         return code;
     }
     // The checker in the field: real frameworks in Node, Python and Rust, each verdict
     // against its snapshot under review (installs the stacks first if they are missing).
-    let code = frameworks::frameworks(&[]);
+    let code = frameworks::frameworks(FrameworksFlags { bless: false });
     if code != 0 {
         eprintln!("xtask ci: a framework's verdicts changed, or could not be checked");
         return code;
     }
     // The client harness against real clients (installs them first if they are missing).
-    let code = clients::clients(&[]);
+    let code = clients::clients();
     if code != 0 {
         eprintln!("xtask ci: the clients' matrix could not be made");
         return code;

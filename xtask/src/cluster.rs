@@ -16,6 +16,7 @@ use http::Method;
 use sse_conformance::Transcript;
 
 use crate::demo::start_demo;
+use crate::flags::ClusterFlags;
 use crate::process::Server;
 use crate::requests::{body_text, events, publish, seq, Request};
 use crate::services::{ensure_prerequisites, free_port, run_nginx, start_nats, start_redis};
@@ -170,23 +171,13 @@ impl Step {
     }
 }
 
-pub(crate) fn cluster(args: &[String]) -> i32 {
-    let mut debug = false;
-    let mut exit_after = std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1");
-    let mut engine = EngineKind::Redis;
-    for arg in args {
-        match arg.as_str() {
-            "--debug" => debug = true,
-            "--exit" => exit_after = true,
-            "--nats" => engine = EngineKind::Nats,
-            other => {
-                eprintln!(
-                    "xtask cluster: unknown argument {other:?} (use --nats, --debug, --exit)"
-                );
-                return 2;
-            }
-        }
-    }
+pub(crate) fn cluster(flags: &ClusterFlags) -> i32 {
+    let (debug, exit_after) = (flags.debug, flags.exit_after());
+    let engine = if flags.nats {
+        EngineKind::Nats
+    } else {
+        EngineKind::Redis
+    };
     let root = std::env::current_dir().expect("a working directory");
     if !ensure_prerequisites(&root) {
         return 2;
@@ -194,7 +185,7 @@ pub(crate) fn cluster(args: &[String]) -> i32 {
     let Some(built) = crate::build::build_demo_and_checker(debug) else {
         return 2;
     };
-    let binary = built.join("examples/demo");
+    let binary = built.join("demo");
     let checker = built.join("sse-conformance");
     let mut cluster =
         match Cluster::start(&binary, &crate::build::target_dir().join("cluster"), engine) {

@@ -4,34 +4,11 @@
 use std::process::Command;
 
 use crate::build::build_demo_and_checker;
+use crate::flags::DemoFlags;
 use crate::process::{spawn_listening, Server};
 
 /// The origin the demo allows and the checker pretends to be: a typical dev front end.
 const FRONT_END_ORIGIN: &str = "http://localhost:5173";
-
-struct Demo {
-    debug: bool,
-    exit_after: bool,
-    addr: String,
-}
-
-fn parse_demo_args(args: &[String]) -> Result<Demo, String> {
-    let mut demo = Demo {
-        debug: false,
-        exit_after: std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1"),
-        addr: "127.0.0.1:0".into(),
-    };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--debug" => demo.debug = true,
-            "--exit" => demo.exit_after = true,
-            "--addr" => demo.addr = args.next().ok_or("--addr needs a value")?.clone(),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(demo)
-}
 
 /// Starts the demo server and reads its first line: `listening on http://IP:PORT`.
 /// Returns the server (killed when dropped) and its base URL.
@@ -55,21 +32,13 @@ pub(crate) fn start_demo(
     started
 }
 
-pub(crate) fn demo(args: &[String]) -> i32 {
-    let demo = match parse_demo_args(args) {
-        Ok(demo) => demo,
-        Err(error) => {
-            eprintln!("xtask demo: {error}");
-            return 2;
-        }
-    };
+pub(crate) fn demo(demo: &DemoFlags) -> i32 {
     let Some(built) = build_demo_and_checker(demo.debug) else {
         return 2;
     };
     let bin = |path: &str| built.join(path);
 
-    let Some((mut server, base)) =
-        start_demo(&bin("examples/demo"), &demo.addr, FRONT_END_ORIGIN, &[])
+    let Some((mut server, base)) = start_demo(&bin("demo"), &demo.addr, FRONT_END_ORIGIN, &[])
     else {
         return 2;
     };
@@ -116,7 +85,7 @@ pub(crate) fn demo(args: &[String]) -> i32 {
         "3s",
     ]);
     let code = http1.max(http2).max(signed_in);
-    if demo.exit_after {
+    if demo.exit_after() {
         return code;
     }
     println!("\ndemo server still running at {base} — press Ctrl-C to stop");

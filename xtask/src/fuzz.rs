@@ -8,54 +8,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// The targets, as `sse_fuzz::TARGETS` names them (the xtask does not link the targets).
-const TARGETS: [&str; 5] = [
-    "parser_chunks",
-    "encode_roundtrip",
-    "echo_json",
-    "transcript_load",
-    "hub_resume",
-];
+use crate::flags::{FuzzFlags, FUZZ_TARGETS};
 
 /// Kept inputs stay small: the properties do not need big ones, and the corpus is in git.
 const MAX_LEN: usize = 4096;
 
 const FUZZ_DIR: &str = "xtask/fuzz/libfuzzer";
-
-struct Options {
-    targets: Vec<&'static str>,
-    seconds: u64,
-}
-
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut targets = Vec::new();
-    let mut seconds = 600;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--seconds" => {
-                let value = args.next().ok_or("--seconds needs a number")?;
-                seconds =
-                    value.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                        format!("--seconds wants a positive number, not {value:?}")
-                    })?;
-            }
-            name => match TARGETS.iter().find(|target| **target == name) {
-                Some(target) => targets.push(*target),
-                None => {
-                    return Err(format!(
-                        "unknown target {name:?}; the targets are {}",
-                        TARGETS.join(", ")
-                    ))
-                }
-            },
-        }
-    }
-    if targets.is_empty() {
-        targets = TARGETS.to_vec();
-    }
-    Ok(Options { targets, seconds })
-}
 
 /// One target's run, as the summary shows it.
 struct Outcome {
@@ -67,15 +25,12 @@ struct Outcome {
     seconds: f64,
 }
 
-pub(crate) fn fuzz(args: &[String]) -> i32 {
-    let options = match parse(args) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("xtask fuzz: {message}");
-            eprintln!("usage: cargo xtask fuzz [TARGET] [--seconds N]");
-            return 2;
-        }
-    };
+pub(crate) fn fuzz(flags: &FuzzFlags) -> i32 {
+    // The names the flags accepted, as the static names the summary keeps.
+    let targets: Vec<&'static str> = FUZZ_TARGETS
+        .into_iter()
+        .filter(|target| flags.targets.is_empty() || flags.targets.iter().any(|t| t == target))
+        .collect();
     let Some(toolchain) = Toolchain::find() else {
         eprintln!(
             "xtask fuzz: cargo-fuzz is not installed; `cargo install cargo-fuzz` installs it"
@@ -83,8 +38,8 @@ pub(crate) fn fuzz(args: &[String]) -> i32 {
         return 2;
     };
     let mut outcomes = Vec::new();
-    for target in &options.targets {
-        match fuzz_one(&toolchain, target, options.seconds) {
+    for target in targets {
+        match fuzz_one(&toolchain, target, flags.seconds) {
             Ok(outcome) => outcomes.push(outcome),
             Err(message) => {
                 eprintln!("xtask fuzz: {target}: {message}");

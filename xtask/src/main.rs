@@ -1,4 +1,5 @@
-//! The project's tasks, in the cargo-xtask pattern: `cargo xtask <task>`.
+//! The project's tasks, in the cargo-xtask pattern: `cargo xtask <task>`. This file only
+//! dispatches; `flags.rs` parses the command line (`cargo xtask --help` lists it).
 //!
 //! - `demo [--debug] [--exit] [--addr A]`: start the demo server, run the full
 //!   `sse-conformance check` against it (every check, echo included), print the report and
@@ -7,8 +8,8 @@
 //! - `ci`: everything CI runs: fmt, clippy, all tests (the fuzz corpus replayed included),
 //!   docs, the demo end to end, the cluster on Redis and on NATS, the quick soak and chaos runs, the
 //!   frameworks' scoreboard, the clients' matrix, and interop.
-//! - `bench [criterion|wire|idle|fanout]`: the benchmarks against the peers (see BENCHMARKS.md); `fanout`
-//!   runs only the fan-out comparison.
+//! - `bench [criterion|wire|idle|fanout|cluster]`: the benchmarks against the peers (see
+//!   BENCHMARKS.md); a part's name runs only that part.
 //! - `interop`: real browsers, Node and Python clients, and nginx, against the demo.
 //! - `cluster [--nats] [--debug] [--exit]`: Redis (or NATS JetStream), two demo instances
 //!   and an nginx balancer; the checker and the demo's contract through the balancer, one
@@ -54,26 +55,23 @@ mod soak;
 
 use std::process::exit;
 
+use clap::Parser;
+
+use flags::{Cli, Task};
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("demo") => demo::demo(&args[1..]),
-        Some("ci") => ci::ci(),
-        Some("bench") => bench::bench(args.get(1).map(String::as_str)),
-        Some("interop") => interop::interop(),
-        Some("cluster") => cluster::cluster(&args[1..]),
-        Some("fuzz") => fuzz::fuzz(&args[1..]),
-        Some("soak") => soak::soak(&args[1..]),
-        Some("chaos") => chaos::chaos(&args[1..]),
-        Some("release") => release::release(&args[1..]),
-        Some("frameworks") => frameworks::frameworks(&args[1..]),
-        Some("clients") => clients::clients(&args[1..]),
-        _ => {
-            eprintln!(
-                "usage: cargo xtask <demo [--debug] [--exit] [--addr ADDR] | ci | bench [criterion|wire|idle|fanout|cluster] | interop | cluster [--nats] [--debug] [--exit] | fuzz [TARGET] [--seconds N] | soak [--quick] [--debug] | chaos [--quick] [--debug] | release | frameworks [--bless] | clients>"
-            );
-            2
-        }
+    let code = match Cli::parse().task {
+        Task::Demo(flags) => demo::demo(&flags),
+        Task::Ci => ci::ci(),
+        Task::Bench { part } => bench::bench(part),
+        Task::Interop => interop::interop(),
+        Task::Cluster(flags) => cluster::cluster(&flags),
+        Task::Fuzz(flags) => fuzz::fuzz(&flags),
+        Task::Soak(flags) => soak::soak(flags),
+        Task::Chaos(flags) => chaos::chaos(flags),
+        Task::Release => release::release(),
+        Task::Frameworks(flags) => frameworks::frameworks(flags),
+        Task::Clients => clients::clients(),
     };
     exit(code);
 }

@@ -99,11 +99,7 @@ const CATEGORIES: &[&str] = &[
 /// What no metadata field may hold.
 const PLACEHOLDERS: [&str; 5] = ["example.invalid", "example.com", "TODO", "FIXME", "xxx"];
 
-pub(crate) fn release(args: &[String]) -> i32 {
-    if let Some(other) = args.first() {
-        eprintln!("xtask release: unknown argument {other:?} (it takes none)");
-        return 2;
-    }
+pub(crate) fn release() -> i32 {
     let root = std::env::current_dir().expect("a working directory");
     let mut failures = Vec::new();
     let mut step = |name: &str, outcome: Result<String, String>| match outcome {
@@ -489,8 +485,7 @@ fn install_and_run(crate_version: &str) -> Result<String, String> {
     let Some(built) = build_demo_and_checker(true) else {
         return Err("the demo did not build".into());
     };
-    let Some((_server, base)) = start_demo(&built.join("examples/demo"), "127.0.0.1:0", "*", &[])
-    else {
+    let Some((_server, base)) = start_demo(&built.join("demo"), "127.0.0.1:0", "*", &[]) else {
         return Err("the demo did not start".into());
     };
     let url = format!("{base}/events?interval_ms=200");

@@ -11,7 +11,8 @@ use std::time::Duration;
 use http::{header, HeaderValue};
 
 use super::check::{Check, Context, Scope};
-use super::probe::{Plan, ProbePlan, ProbeRequest};
+use super::probe::{ProbeContext, ProbePlan, ProbeRequest};
+use super::stream::Stream;
 use super::verdict::{Outcome, Severity};
 
 /// How long the answer's headers are waited for.
@@ -24,11 +25,11 @@ pub(super) const ACCEPT_ANY: Check = Check {
     title: "a client sending Accept: */* (curl) gets the stream, or a clear 406",
     scope: Scope::Run,
     probe: Some(plan_accept_any),
-    run: accept_any,
+    judge: accept_any,
 };
 
 /// The main request with `Accept: */*`, read up to its headers.
-fn plan_accept_any(plan: &Plan<'_>) -> ProbePlan {
+fn plan_accept_any(plan: &ProbeContext<'_>) -> ProbePlan {
     if !plan.main.is_event_stream() {
         return ProbePlan::Skip("the main response is not an event stream".into());
     }
@@ -45,7 +46,11 @@ fn plan_accept_any(plan: &Plan<'_>) -> ProbePlan {
 }
 
 fn accept_any(context: &Context<'_>) -> Outcome {
-    let (sent, answer) = match context.probe.single("the request with Accept: */*") {
+    let Stream {
+        label: sent,
+        transcript: answer,
+        ..
+    } = match context.probe.single("the request with Accept: */*") {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };

@@ -16,10 +16,11 @@
 use std::time::Duration;
 
 use super::check::{Check, Context, Scope};
-use super::probe::{Plan, ProbeAnswer, ProbePlan, ProbeRequest};
+use super::probe::{ProbeAnswer, ProbeContext, ProbePlan, ProbeRequest};
+use super::stream::Stream;
 use super::verdict::{secs, Outcome, Severity, Status};
 use crate::client::Target;
-use crate::transcript::{End, Transcript};
+use crate::transcript::End;
 
 /// How long an answer without credentials is read: a stream that ends within this is
 /// the reconnect loop; one still open then is served without credentials.
@@ -32,11 +33,11 @@ pub(super) const AUTH_REJECTION: Check = Check {
     title: "a request without valid credentials gets 401 or 403, not a stream that ends (needs --auth-header)",
     scope: Scope::Run,
     probe: Some(plan_auth),
-    run: auth_rejection,
+    judge: auth_rejection,
 };
 
 /// The main request without its credentials, and with `--bad-auth` instead of them.
-fn plan_auth(plan: &Plan<'_>) -> ProbePlan {
+fn plan_auth(plan: &ProbeContext<'_>) -> ProbePlan {
     let credentials = &plan.options.auth_headers;
     if credentials.is_empty() {
         return ProbePlan::Skip("no --auth-header given".into());
@@ -90,7 +91,7 @@ fn auth_rejection(context: &Context<'_>) -> Outcome {
 }
 
 fn judge_answer(probe: &ProbeAnswer) -> Outcome {
-    let answer = match &probe.answer {
+    let answer = match probe.response() {
         Ok(answer) => answer,
         Err(why) => {
             return Outcome::fail(format!(
@@ -101,21 +102,26 @@ fn judge_answer(probe: &ProbeAnswer) -> Outcome {
     };
     let seen = format!(
         "{} → {} {}",
-        probe.sent,
-        answer.status,
-        answer.header("content-type").unwrap_or("")
+        answer.label,
+        answer.transcript.status,
+        answer.transcript.header("content-type").unwrap_or("")
     );
     judge_status(answer).with(seen)
 }
 
-fn judge_status(answer: &Transcript) -> Outcome {
+fn judge_status(
+    Stream {
+        transcript: answer,
+        analysis,
+        ..
+    }: Stream<'_>,
+) -> Outcome {
     let status = answer.status;
     match status {
         401 | 403 => Outcome::pass(format!(
             "answered {status}: clients stop, and can ask for new credentials"
         )),
         200 if answer.is_event_stream() => {
-            let analysis = answer.analyze();
             let error_event = analysis
                 .events()
                 .any(|(_, event)| event.event_type == "error");

@@ -1,9 +1,8 @@
 //! [`Check`]: one entry of the catalogue, and the [`Context`] it judges.
 
-use std::borrow::Cow;
-
 use super::options::CheckOptions;
-use super::probe::{Plan, Probe, ProbePlan};
+use super::probe::{Probe, ProbeContext, ProbePlan};
+use super::stream::Stream;
 use super::verdict::{Outcome, Severity};
 use crate::transcript::{Analysis, Transcript};
 
@@ -26,9 +25,9 @@ pub struct Check {
     pub scope: Scope,
     /// The extra requests it needs, planned from the main response; `None`: it needs
     /// none.
-    pub probe: Option<fn(&Plan<'_>) -> ProbePlan>,
+    pub probe: Option<fn(&ProbeContext<'_>) -> ProbePlan>,
     /// The judgment.
-    pub run: fn(&Context<'_>) -> Outcome,
+    pub judge: fn(&Context<'_>) -> Outcome,
 }
 
 /// Which responses a check judges.
@@ -42,16 +41,6 @@ pub enum Scope {
     /// The run as a whole, once: the main response, the check's own probe, and every
     /// stream read ([`Context::streams`]).
     Run,
-}
-
-/// A stream the run read, with what its request sent.
-pub struct Stream<'a> {
-    /// `the main request`, or what the probe's request sent.
-    pub label: &'a str,
-    /// The response.
-    pub transcript: &'a Transcript,
-    /// What a client made of it.
-    pub analysis: Cow<'a, Analysis>,
 }
 
 /// Everything a check may look at.

@@ -5,7 +5,8 @@ use std::time::Duration;
 use http::{HeaderValue, Method};
 
 use super::check::{Check, Context, Scope};
-use super::probe::{Plan, ProbePlan, ProbeRequest};
+use super::probe::{ProbeContext, ProbePlan, ProbeRequest};
+use super::stream::Stream;
 use super::verdict::{Outcome, Severity};
 use crate::client::Target;
 use crate::transcript::Transcript;
@@ -17,7 +18,7 @@ pub(super) const CORS: Check = Check {
     title: "a page on --origin may read the stream",
     scope: Scope::Main,
     probe: None,
-    run: cors,
+    judge: cors,
 };
 
 fn cors(context: &Context<'_>) -> Outcome {
@@ -71,11 +72,11 @@ pub(super) const CORS_PREFLIGHT: Check = Check {
     title: "OPTIONS preflight allows the method, last-event-id and authorization",
     scope: Scope::Run,
     probe: Some(plan_preflight),
-    run: cors_preflight,
+    judge: cors_preflight,
 };
 
 /// The `OPTIONS` a fetch-based client's browser sends before its request.
-fn plan_preflight(plan: &Plan<'_>) -> ProbePlan {
+fn plan_preflight(plan: &ProbeContext<'_>) -> ProbePlan {
     let Some(origin) = &plan.options.origin else {
         return ProbePlan::Skip("no --origin given".into());
     };
@@ -127,7 +128,11 @@ fn cors_preflight(context: &Context<'_>) -> Outcome {
     let Some(origin) = &context.options.origin else {
         return Outcome::skip("no --origin given");
     };
-    let (sent, answer) = match context.probe.single("the preflight") {
+    let Stream {
+        label: sent,
+        transcript: answer,
+        ..
+    } = match context.probe.single("the preflight") {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };

@@ -2,7 +2,7 @@
 //! (the engine is in `crate::echo`).
 
 use super::check::{Check, Context, Scope};
-use super::probe::{Plan, Probe, ProbePlan};
+use super::probe::{Probe, ProbeContext, ProbePlan};
 use super::verdict::{Outcome, Severity};
 use crate::client::Target;
 use crate::echo::{EchoEvent, EchoOutcome};
@@ -14,11 +14,11 @@ pub(super) const ECHO_ROUNDTRIP: Check = Check {
     title: "hostile events survive encode → wire → parse (needs --echo)",
     scope: Scope::Run,
     probe: Some(plan_echo),
-    run: echo_roundtrip,
+    judge: echo_roundtrip,
 };
 
 /// The echo property test, at `--echo` (reached like the main URL: h2c, extra CAs).
-fn plan_echo(plan: &Plan<'_>) -> ProbePlan {
+fn plan_echo(plan: &ProbeContext<'_>) -> ProbePlan {
     match &plan.options.echo {
         None => ProbePlan::Skip("no --echo URL given".into()),
         Some(url) => ProbePlan::Echo {

@@ -18,7 +18,7 @@ pub(super) const UTF8: Check = Check {
     title: "the body is valid UTF-8",
     scope: Scope::EachStream,
     probe: None,
-    run: utf8,
+    judge: utf8,
 };
 
 fn utf8(context: &Context<'_>) -> Outcome {
@@ -44,7 +44,7 @@ pub(super) const FRAMING: Check = Check {
     title: "every event is closed by a blank line",
     scope: Scope::EachStream,
     probe: None,
-    run: framing,
+    judge: framing,
 };
 
 fn framing(context: &Context<'_>) -> Outcome {
@@ -144,7 +144,7 @@ pub(super) const FIELD_SYNTAX: Check = Check {
     title: "no field a client would silently ignore",
     scope: Scope::EachStream,
     probe: None,
-    run: field_syntax,
+    judge: field_syntax,
 };
 
 fn field_syntax(context: &Context<'_>) -> Outcome {
@@ -202,7 +202,7 @@ pub(super) const ID_VALID: Check = Check {
     title: "every id is one clients accept",
     scope: Scope::EachStream,
     probe: None,
-    run: id_valid,
+    judge: id_valid,
 };
 
 fn id_valid(context: &Context<'_>) -> Outcome {
@@ -235,7 +235,7 @@ pub(super) const END_OF_STREAM: Check = Check {
     title: "the stream stays open or ends cleanly",
     scope: Scope::EachStream,
     probe: None,
-    run: end_of_stream,
+    judge: end_of_stream,
 };
 
 fn end_of_stream(context: &Context<'_>) -> Outcome {

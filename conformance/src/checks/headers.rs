@@ -10,7 +10,7 @@ pub(super) const STATUS: Check = Check {
     title: "the response status is 200",
     scope: Scope::EachStream,
     probe: None,
-    run: status,
+    judge: status,
 };
 
 fn status(context: &Context<'_>) -> Outcome {
@@ -52,7 +52,7 @@ pub(super) const CONTENT_TYPE: Check = Check {
     title: "Content-Type is text/event-stream",
     scope: Scope::EachStream,
     probe: None,
-    run: content_type,
+    judge: content_type,
 };
 
 fn content_type(context: &Context<'_>) -> Outcome {
@@ -89,7 +89,7 @@ pub(super) const CACHE_CONTROL: Check = Check {
     title: "Cache-Control forbids caching (and transformation)",
     scope: Scope::EachStream,
     probe: None,
-    run: cache_control,
+    judge: cache_control,
 };
 
 fn cache_control(context: &Context<'_>) -> Outcome {
@@ -124,7 +124,7 @@ pub(super) const NO_CONTENT_LENGTH: Check = Check {
     title: "no Content-Length on a stream",
     scope: Scope::EachStream,
     probe: None,
-    run: no_content_length,
+    judge: no_content_length,
 };
 
 fn no_content_length(context: &Context<'_>) -> Outcome {
@@ -149,7 +149,7 @@ pub(super) const CONTENT_ENCODING: Check = Check {
     title: "the stream is not compressed (or is flushed per event)",
     scope: Scope::EachStream,
     probe: None,
-    run: content_encoding,
+    judge: content_encoding,
 };
 
 fn content_encoding(context: &Context<'_>) -> Outcome {
@@ -196,7 +196,7 @@ pub(super) const X_ACCEL_BUFFERING: Check = Check {
     title: "X-Accel-Buffering: no, so nginx passes events through at once",
     scope: Scope::EachStream,
     probe: None,
-    run: x_accel_buffering,
+    judge: x_accel_buffering,
 };
 
 fn x_accel_buffering(context: &Context<'_>) -> Outcome {
@@ -221,7 +221,7 @@ pub(super) const H2_CONNECTION_HEADERS: Check = Check {
     title: "no Connection/Keep-Alive/Transfer-Encoding/Upgrade over HTTP/2",
     scope: Scope::EachStream,
     probe: None,
-    run: h2_connection_headers,
+    judge: h2_connection_headers,
 };
 
 const CONNECTION_SPECIFIC: [&str; 5] = [

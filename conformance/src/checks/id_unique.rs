@@ -6,7 +6,8 @@
 //! `Number(garbage) + 1`): no client could ever resume again. So this check reads every
 //! stream of the run, the reconnects' included.
 
-use super::check::{Check, Context, Scope, Stream};
+use super::check::{Check, Context, Scope};
+use super::stream::Stream;
 use super::verdict::{Outcome, Severity};
 use crate::parser::{Item, Notice};
 
@@ -17,7 +18,7 @@ pub(super) const ID_UNIQUE: Check = Check {
     title: "each id names one event, and ids move on after a resume",
     scope: Scope::Run,
     probe: None,
-    run: id_unique,
+    judge: id_unique,
 };
 
 fn id_unique(context: &Context<'_>) -> Outcome {

@@ -14,7 +14,7 @@ pub(super) const STREAM_LIFETIME: Check = Check {
     title: "streams stay open at least --min-lifetime (needs --duration at least that long)",
     scope: Scope::Run,
     probe: None,
-    run: stream_lifetime,
+    judge: stream_lifetime,
 };
 
 fn stream_lifetime(context: &Context<'_>) -> Outcome {

@@ -32,18 +32,20 @@ mod lifetime;
 mod options;
 mod probe;
 pub mod resume;
+mod stream;
 mod timing;
 mod verdict;
 
 use serde::Serialize;
 
-use std::borrow::Cow;
-
 use crate::transcript::{Analysis, Transcript};
 
-pub use check::{Check, Context, Scope, Stream};
+pub use check::{Check, Context, Scope};
 pub use options::{CheckOptions, HEARTBEAT_JITTER};
-pub use probe::{Plan, Probe, ProbeAnswer, ProbePlan, ProbeRequest, Probes, PROBE_MAX_BYTES};
+pub use probe::{
+    Probe, ProbeAnswer, ProbeContext, ProbePlan, ProbeRequest, Probes, PROBE_MAX_BYTES,
+};
+pub use stream::Stream;
 pub use timing::{timing_marks, Burst, Silence, TimingMarks};
 pub use verdict::{Outcome, Severity, Status};
 
@@ -104,7 +106,7 @@ pub struct CheckResult {
 /// at all are skipped with that reason, except the header checks that explain why.
 ///
 /// ```
-/// use sse_conformance::checks::{run_all, CheckOptions, Probes, Status};
+/// use sse_conformance::checks::{judge_all, CheckOptions, Probes, Status};
 /// use sse_conformance::Transcript;
 ///
 /// // A transcript, as `sse-conformance record` writes it: a stream sent with a length.
@@ -116,23 +118,23 @@ pub struct CheckResult {
 ///     "chunks": [{"at_ms": 3.0, "text": "data: a\n\n"}],
 ///     "end": {"kind": "eof"}, "observed_ms": 4.0
 /// }"#)?;
-/// let results = run_all(&transcript, &CheckOptions::default(), &Probes::offline(), &[]);
+/// let results = judge_all(&transcript, &CheckOptions::default(), &Probes::offline(), &[]);
 /// let length = results.iter().find(|r| r.id == "no-content-length").unwrap();
 /// assert_eq!(length.status, Status::Fail);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-pub fn run_all(
+pub fn judge_all(
     transcript: &Transcript,
     options: &CheckOptions,
     probes: &Probes,
     allow: &[String],
 ) -> Vec<CheckResult> {
-    run_all_analyzed(transcript, &transcript.analyze(), options, probes, allow)
+    judge_all_analyzed(transcript, &transcript.analyze(), options, probes, allow)
 }
 
-/// [`run_all`], for a caller that already holds the main response's analysis (a live
+/// [`judge_all`], for a caller that already holds the main response's analysis (a live
 /// run analyses it once, to plan the probes): a large body is not parsed again.
-pub fn run_all_analyzed(
+pub fn judge_all_analyzed(
     transcript: &Transcript,
     analysis: &Analysis,
     options: &CheckOptions,
@@ -142,17 +144,13 @@ pub fn run_all_analyzed(
     let mut streams = vec![Stream {
         label: "the main request",
         transcript,
-        analysis: Cow::Borrowed(analysis),
+        analysis,
     }];
-    streams.extend(probes.streams().map(|(sent, answer)| Stream {
-        label: sent,
-        transcript: answer,
-        analysis: Cow::Owned(answer.analyze()),
-    }));
+    streams.extend(probes.streams());
     CATALOGUE
         .iter()
         .map(|check| {
-            let outcome = judge(check, &streams, options, probes.get(check.id));
+            let outcome = judge_check(check, &streams, options, probes.get(check.id));
             CheckResult {
                 id: check.id,
                 allowed: outcome.status == Status::Fail && allow.iter().any(|id| id == check.id),
@@ -167,11 +165,16 @@ pub fn run_all_analyzed(
 }
 
 /// One check's verdict: on the main stream, or on each stream read (the worst counts).
-fn judge(check: &Check, streams: &[Stream<'_>], options: &CheckOptions, probe: &Probe) -> Outcome {
+fn judge_check(
+    check: &Check,
+    streams: &[Stream<'_>],
+    options: &CheckOptions,
+    probe: &Probe,
+) -> Outcome {
     let context = |stream: &Stream<'_>| {
-        (check.run)(&Context {
+        (check.judge)(&Context {
             transcript: stream.transcript,
-            analysis: &stream.analysis,
+            analysis: stream.analysis,
             options,
             probe,
             streams,

@@ -2,9 +2,11 @@
 //! them as a [`ProbePlan`], made from what the main stream showed; `run.rs` makes the
 //! requests, whatever they are, and hands the answers back to that check alone.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::options::CheckOptions;
+use super::stream::Stream;
 use super::verdict::Outcome;
 use crate::client::{Limits, Target};
 use crate::echo::EchoOutcome;
@@ -15,7 +17,7 @@ use crate::transcript::{Analysis, Transcript};
 pub const PROBE_MAX_BYTES: usize = 1 << 20;
 
 /// What a check's planner sees: the main request as it was sent, and its answer.
-pub struct Plan<'a> {
+pub struct ProbeContext<'a> {
     /// The main request, with `--header`, `--auth-header` and `--origin` applied.
     pub target: &'a Target,
     /// The main response.
@@ -26,7 +28,7 @@ pub struct Plan<'a> {
     pub options: &'a CheckOptions,
 }
 
-impl Plan<'_> {
+impl ProbeContext<'_> {
     /// Where a client reconnects: the main request again, or `--resume-via`'s URL.
     pub fn reconnect_target(&self) -> Target {
         match &self.options.resume_via {
@@ -94,6 +96,44 @@ pub struct ProbeAnswer {
     pub read_as_stream: bool,
     /// The response, or why none came.
     pub answer: Result<Transcript, String>,
+    /// What a client made of the response: parsed once, when first asked for, then shared
+    /// by the check that made the probe, the checks of each stream and the report.
+    analysis: OnceLock<Analysis>,
+}
+
+impl ProbeAnswer {
+    /// The answer to a request that was `sent`.
+    pub fn new(sent: String, read_as_stream: bool, answer: Result<Transcript, String>) -> Self {
+        Self {
+            sent,
+            read_as_stream,
+            answer,
+            analysis: OnceLock::new(),
+        }
+    }
+
+    /// The response with what a client made of it (labelled with what was sent), or
+    /// why none came.
+    ///
+    /// ```
+    /// use sse_conformance::checks::ProbeAnswer;
+    ///
+    /// let none = ProbeAnswer::new("sent Last-Event-ID: 3".into(), true, Err("refused".into()));
+    /// assert_eq!(none.response().unwrap_err(), "refused");
+    /// ```
+    ///
+    /// # Errors
+    /// The reason no response came.
+    pub fn response(&self) -> Result<Stream<'_>, &str> {
+        match &self.answer {
+            Ok(transcript) => Ok(Stream {
+                label: &self.sent,
+                transcript,
+                analysis: self.analysis.get_or_init(|| transcript.analyze()),
+            }),
+            Err(why) => Err(why),
+        }
+    }
 }
 
 /// The result of a check's probe.
@@ -111,15 +151,14 @@ impl Probe {
     /// The one answer of a one-request probe, or the verdict when there is none: `skip`
     /// if the probe was not made, `fail` ("`what` got no answer: …") if it got no
     /// response.
-    pub(crate) fn single(&self, what: &str) -> Result<(&str, &Transcript), Outcome> {
+    pub(crate) fn single(&self, what: &str) -> Result<Stream<'_>, Outcome> {
         let answers = self.answers()?;
         let Some(first) = answers.first() else {
             return Err(Outcome::skip(format!("{what} was not made")));
         };
-        match &first.answer {
-            Ok(transcript) => Ok((&first.sent, transcript)),
-            Err(why) => Err(Outcome::fail(format!("{what} got no answer: {why}"))),
-        }
+        first
+            .response()
+            .map_err(|why| Outcome::fail(format!("{what} got no answer: {why}")))
     }
 
     /// Every answer, or `skip` with the reason the probe was not made.
@@ -175,21 +214,37 @@ impl Probes {
         })
     }
 
-    /// Every answer a client would read as a stream, with what its request sent.
-    pub(crate) fn streams(&self) -> impl Iterator<Item = (&str, &Transcript)> {
-        self.made
-            .iter()
-            .filter_map(|(_, probe)| match probe {
-                Probe::Answered(answers) => Some(answers),
-                _ => None,
-            })
-            .flatten()
-            .filter(|answer| answer.read_as_stream)
-            .filter_map(|answer| match &answer.answer {
-                Ok(transcript) if transcript.is_event_stream() => {
-                    Some((answer.sent.as_str(), transcript))
-                }
-                _ => None,
-            })
+    /// Every answer a client would read as a stream.
+    pub(crate) fn streams(&self) -> impl Iterator<Item = Stream<'_>> {
+        self.answers()
+            .filter(|(_, answer)| answer.read_as_stream)
+            .filter_map(|(_, answer)| answer.response().ok())
+            .filter(|stream| stream.transcript.is_event_stream())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_parsed_once_for_every_reader() {
+        let transcript: Transcript = serde_json::from_str(
+            r#"{"request": {"method": "GET", "url": "http://x/"}, "version": "HTTP/1.1",
+                "status": 200, "headers": [["content-type", "text/event-stream"]],
+                "headers_at_ms": 0.0, "chunks": [{"at_ms": 1.0, "text": "id: 1\ndata: a\n\n"}],
+                "end": {"kind": "eof"}, "observed_ms": 1.0}"#,
+        )
+        .unwrap();
+        let answer = ProbeAnswer::new("sent Last-Event-ID: 0".into(), true, Ok(transcript));
+        let probes = Probes::live(vec![("resume", Probe::Answered(vec![answer]))]);
+        let from_streams = probes.streams().next().unwrap().analysis;
+        let from_check = probes
+            .get("resume")
+            .single("the reconnect")
+            .unwrap()
+            .analysis;
+        assert!(std::ptr::eq(from_streams, from_check));
+        assert_eq!(from_check.events, 1);
     }
 }

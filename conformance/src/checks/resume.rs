@@ -8,7 +8,8 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue};
 
 use super::check::{Check, Context, Scope};
-use super::probe::{Plan, ProbePlan, ProbeRequest};
+use super::probe::{ProbeContext, ProbePlan, ProbeRequest};
+use super::stream::Stream;
 use super::verdict::{Outcome, Severity, Status};
 use crate::client::Limits;
 use crate::parser::{Item, Parser, ParserOptions};
@@ -51,11 +52,11 @@ pub(super) const RESUME: Check = Check {
     title: "reconnecting with a mid-stream Last-Event-ID continues after it",
     scope: Scope::Run,
     probe: Some(plan_resume),
-    run: resume,
+    judge: resume,
 };
 
 /// Reconnect with an id seen mid-stream, and read the first event that follows.
-fn plan_resume(plan: &Plan<'_>) -> ProbePlan {
+fn plan_resume(plan: &ProbeContext<'_>) -> ProbePlan {
     if !plan.main.is_event_stream() {
         return ProbePlan::Skip("the main response is not an event stream".into());
     }
@@ -73,7 +74,7 @@ fn plan_resume(plan: &Plan<'_>) -> ProbePlan {
 }
 
 /// The main request again (or to `--resume-via`), with `Last-Event-ID: id`.
-fn reconnect(plan: &Plan<'_>, id: &str, limits: Limits) -> ProbePlan {
+fn reconnect(plan: &ProbeContext<'_>, id: &str, limits: Limits) -> ProbePlan {
     let Ok(value) = HeaderValue::from_str(id) else {
         return ProbePlan::Skip(format!("the id {id:?} cannot be sent as a header"));
     };
@@ -89,7 +90,11 @@ fn reconnect(plan: &Plan<'_>, id: &str, limits: Limits) -> ProbePlan {
 }
 
 fn resume(context: &Context<'_>) -> Outcome {
-    let (sent, answer) = match context.probe.single("reconnecting with Last-Event-ID") {
+    let Stream {
+        label: sent,
+        transcript: answer,
+        analysis,
+    } = match context.probe.single("reconnecting with Last-Event-ID") {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };
@@ -97,7 +102,7 @@ fn resume(context: &Context<'_>) -> Outcome {
         return Outcome::skip("no resume point in the main stream");
     };
     let outcome = judge_resume(answer, &point).with(sent);
-    name_the_other_instance(outcome, context, answer)
+    name_the_other_instance(outcome, context, answer, analysis)
 }
 
 /// With `--resume-via`, the reconnect went to another URL (another instance, or the
@@ -109,6 +114,7 @@ fn name_the_other_instance(
     mut outcome: Outcome,
     context: &Context<'_>,
     answer: &Transcript,
+    analysis: &Analysis,
 ) -> Outcome {
     let via = &answer.request.url;
     if outcome.status != Status::Pass && *via != context.transcript.request.url {
@@ -116,7 +122,7 @@ fn name_the_other_instance(
             "{} (the reconnect went to {via}, which did not continue the stream)",
             outcome.message
         );
-        if outcome.status == Status::Warn && answer.analyze().events().next().is_some() {
+        if outcome.status == Status::Warn && analysis.events().next().is_some() {
             outcome.status = Status::Fail;
         }
     }
@@ -221,12 +227,12 @@ pub(super) const RESUME_UNKNOWN_ID: Check = Check {
     title: "an unknown Last-Event-ID still gets a 200 stream",
     scope: Scope::Run,
     probe: Some(plan_unknown_id),
-    run: resume_unknown_id,
+    judge: resume_unknown_id,
 };
 
 /// Reconnect with an id no server can know; read a couple of events, so the checks of
 /// each stream see the ids a server sends after it (`id-unique`).
-fn plan_unknown_id(plan: &Plan<'_>) -> ProbePlan {
+fn plan_unknown_id(plan: &ProbeContext<'_>) -> ProbePlan {
     if !plan.main.is_event_stream() {
         return ProbePlan::Skip("the main response is not an event stream".into());
     }
@@ -239,7 +245,11 @@ fn plan_unknown_id(plan: &Plan<'_>) -> ProbePlan {
 }
 
 fn resume_unknown_id(context: &Context<'_>) -> Outcome {
-    let (sent, answer) = match context.probe.single("reconnecting with an unknown id") {
+    let Stream {
+        label: sent,
+        transcript: answer,
+        analysis,
+    } = match context.probe.single("reconnecting with an unknown id") {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };
@@ -253,5 +263,5 @@ fn resume_unknown_id(context: &Context<'_>) -> Outcome {
         ))
         .with(sent)
     };
-    name_the_other_instance(outcome, context, answer)
+    name_the_other_instance(outcome, context, answer, analysis)
 }

@@ -21,7 +21,7 @@ pub(super) const FIRST_BYTE: Check = Check {
     title: "headers and a first byte arrive at once",
     scope: Scope::Main,
     probe: None,
-    run: first_byte,
+    judge: first_byte,
 };
 
 fn first_byte(context: &Context<'_>) -> Outcome {
@@ -195,7 +195,7 @@ pub(super) const BUFFERING: Check = Check {
     title: "events arrive as they are sent, not in bursts after silence",
     scope: Scope::Main,
     probe: None,
-    run: buffering,
+    judge: buffering,
 };
 
 fn buffering(context: &Context<'_>) -> Outcome {
@@ -241,7 +241,7 @@ pub(super) const HEARTBEAT: Check = Check {
     title: "no silence longer than --heartbeat-max",
     scope: Scope::Main,
     probe: None,
-    run: heartbeat,
+    judge: heartbeat,
 };
 
 fn heartbeat(context: &Context<'_>) -> Outcome {

@@ -24,7 +24,7 @@ const AXIS: f64 = 34.0;
 /// Renders the report as one HTML page.
 ///
 /// ```
-/// use sse_conformance::checks::{run_all, CheckOptions, Probes};
+/// use sse_conformance::checks::{judge_all, CheckOptions, Probes};
 /// use sse_conformance::report::{html, Observed, Report};
 /// use sse_conformance::Transcript;
 ///
@@ -36,7 +36,7 @@ const AXIS: f64 = 34.0;
 ///     "end": {"kind": "timeout"}, "observed_ms": 500.0
 /// }"#)?;
 /// let (options, probes) = (CheckOptions::default(), Probes::offline());
-/// let results = run_all(&transcript, &options, &probes, &[]);
+/// let results = judge_all(&transcript, &options, &probes, &[]);
 /// let analysis = transcript.analyze();
 /// let report = Report::new("http://127.0.0.1:8080/events".into(), results)
 ///     .with_observed(Observed::all(&transcript, &analysis, &probes, &options));

@@ -2,12 +2,14 @@
 
 mod html;
 mod human;
+mod json;
 mod junit;
 mod markup;
 mod observed;
 
 pub use html::render as html;
 pub use human::render as human;
+pub use json::render as json;
 pub use junit::render as junit;
 pub use observed::{DrawnEvent, Observed, DRAWN_MARKS};
 
@@ -78,11 +80,6 @@ impl Report {
     /// 0 when nothing failed (but allowed checks), 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         i32::from(!self.summary.ok)
-    }
-
-    /// The report as one JSON object (`--format json`).
-    pub fn json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a report serialises")
     }
 
     /// The result of one check.

@@ -102,9 +102,9 @@ impl Observed {
     ) -> Vec<Self> {
         let mut all = vec![Self::of("the main request".into(), main, analysis, options)];
         for (check, answer) in probes.answers() {
-            if let Ok(transcript) = &answer.answer {
-                let label = format!("{check}: {}", answer.sent);
-                all.push(Self::of(label, transcript, &transcript.analyze(), options));
+            if let Ok(stream) = answer.response() {
+                let label = format!("{check}: {}", stream.label);
+                all.push(Self::of(label, stream.transcript, stream.analysis, options));
             }
         }
         all

@@ -18,7 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use sse_conformance::checks::{CheckOptions, Status};
 use sse_conformance::client::Target;
 use sse_conformance::report::Report;
-use sse_conformance::run::{check, RunOptions};
+use sse_conformance::run::{run_endpoint, RunOptions};
 use tokio::sync::mpsc;
 
 /// What a misbehaving server answers: status, headers, then timed chunks.
@@ -152,7 +152,7 @@ pub async fn check_url(url: &str, duration_ms: u64, checks: CheckOptions) -> Rep
         checks,
         allow: Vec::new(),
     };
-    check(&options, &mut |_| {}).await.unwrap()
+    run_endpoint(&options, &mut |_| {}).await.unwrap()
 }
 
 pub fn assert_status(report: &Report, id: &str, want: Status) {

@@ -81,12 +81,12 @@ fn hub_on(
 
 /// A private `redis-server`.
 #[cfg(feature = "redis")]
-pub struct Redis(pub crate::redis_server::RedisServer);
+pub struct Redis(pub sse_test_servers::RedisServer);
 
 #[cfg(feature = "redis")]
 impl TestEngine for Redis {
     fn start() -> Self {
-        Self(crate::redis_server::RedisServer::start())
+        Self(sse_test_servers::RedisServer::start())
     }
 
     fn hub_with(
@@ -120,12 +120,12 @@ impl SharedEngine for Redis {
 
 /// A private `nats-server -js`.
 #[cfg(feature = "nats")]
-pub struct Nats(pub crate::nats_server::NatsServer);
+pub struct Nats(pub sse_test_servers::NatsServer);
 
 #[cfg(feature = "nats")]
 impl TestEngine for Nats {
     fn start() -> Self {
-        Self(crate::nats_server::NatsServer::start())
+        Self(sse_test_servers::NatsServer::start())
     }
 
     fn hub_with(

@@ -1,7 +1,7 @@
 //! `transcript_load`: any fixture that loads saves back to itself, and every offline check
 //! and every report format handles it without panicking.
 
-use sse_conformance::checks::{run_all, CheckOptions, Probes, CATALOGUE};
+use sse_conformance::checks::{judge_all, CheckOptions, Probes, CATALOGUE};
 use sse_conformance::report::{human, junit, Report};
 use sse_conformance::Transcript;
 
@@ -24,7 +24,7 @@ pub fn transcript_load(input: &[u8]) {
     assert_eq!(analysis.body_bytes, body.len());
     assert_eq!(analysis.bom, body.starts_with(b"\xEF\xBB\xBF"));
 
-    let results = run_all(
+    let results = judge_all(
         &transcript,
         &CheckOptions::default(),
         &Probes::offline(),
@@ -32,7 +32,8 @@ pub fn transcript_load(input: &[u8]) {
     );
     assert_eq!(results.len(), CATALOGUE.len());
     let report = Report::new(transcript.request.url.clone(), results);
-    let json: serde_json::Value = serde_json::from_str(&report.json()).expect("JSON report");
+    let json: serde_json::Value =
+        serde_json::from_str(&sse_conformance::report::json(&report)).expect("JSON report");
     assert!(json.is_object());
     assert!(!human(&report, false).is_empty());
     assert!(junit(&report).starts_with("<?xml"));

@@ -19,6 +19,7 @@ mod watch;
 
 use std::time::Duration;
 
+use crate::flags::QuickDebug;
 use faults::{Ctx, OtherFault, TopicFault};
 
 /// One line of the table.
@@ -46,10 +47,8 @@ impl Row {
     }
 }
 
-pub(crate) fn chaos(args: &[String]) -> i32 {
-    let Some((quick, debug)) = crate::flags::quick_and_debug("chaos", args) else {
-        return 2;
-    };
+pub(crate) fn chaos(flags: QuickDebug) -> i32 {
+    let QuickDebug { quick, debug } = flags;
     let root = std::env::current_dir().expect("a working directory");
     if !crate::services::ensure_prerequisites(&root) {
         return 2;
@@ -60,7 +59,7 @@ pub(crate) fn chaos(args: &[String]) -> i32 {
     let dir = crate::build::target_dir().join("chaos");
     let _ = std::fs::remove_dir_all(&dir);
     let ctx = Ctx {
-        binary: built.join("examples/demo"),
+        binary: built.join("demo"),
         dir,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

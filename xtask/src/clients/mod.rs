@@ -23,11 +23,7 @@ use roster::{roster, Client, Drive};
 /// slow starters look like slow clients.
 const AT_ONCE: usize = 4;
 
-pub(crate) fn clients(args: &[String]) -> i32 {
-    if !args.is_empty() {
-        eprintln!("usage: cargo xtask clients");
-        return 2;
-    }
+pub(crate) fn clients() -> i32 {
     let root = std::env::current_dir().expect("a working directory");
     let work = target_dir().join("clients");
     let python = match prepare(&root, &work) {

@@ -18,6 +18,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::build::target_dir;
+use crate::flags::FrameworksFlags;
 use crate::installs::{npm_ci, python_venv};
 use crate::process::{cargo, run, Server};
 use crate::services::free_port;
@@ -30,15 +31,8 @@ const AT_ONCE: usize = 5;
 /// The longest a stack may take to listen.
 const START_WAIT: Duration = Duration::from_secs(60);
 
-pub(crate) fn frameworks(args: &[String]) -> i32 {
-    let bless = match args {
-        [] => false,
-        [flag] if flag == "--bless" => true,
-        _ => {
-            eprintln!("usage: cargo xtask frameworks [--bless]");
-            return 2;
-        }
-    };
+pub(crate) fn frameworks(flags: FrameworksFlags) -> i32 {
+    let bless = flags.bless;
     let root = std::env::current_dir().expect("a working directory");
     let dir = root.join("xtask/frameworks");
     let work = target_dir().join("frameworks");

@@ -55,12 +55,9 @@ pub(crate) fn interop() -> i32 {
 
     let nginx_port = free_port();
     let nginx_base = format!("http://127.0.0.1:{nginx_port}");
-    let Some((_demo, demo_base)) = start_demo(
-        &target.join("debug/examples/demo"),
-        "127.0.0.1:0",
-        &nginx_base,
-        &[],
-    ) else {
+    let Some((_demo, demo_base)) =
+        start_demo(&target.join("debug/demo"), "127.0.0.1:0", &nginx_base, &[])
+    else {
         return 2;
     };
     let Some(_nginx) = start_nginx(&interop, &run_dir, nginx_port, &demo_base) else {
@@ -97,7 +94,7 @@ pub(crate) fn interop() -> i32 {
     cases.push(starlette::starlette_case(&interop, &checker, free_port()));
     cases.push(cluster_case(
         &interop,
-        &target.join("debug/examples/demo"),
+        &target.join("debug/demo"),
         &artifacts.join("cluster"),
     ));
 

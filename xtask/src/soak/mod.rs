@@ -17,6 +17,8 @@ mod measure;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::flags::QuickDebug;
+
 /// How big and how long.
 #[derive(Clone, Copy)]
 pub(crate) struct Scale {
@@ -64,15 +66,13 @@ pub(crate) struct Binaries {
     pub(crate) logs: PathBuf,
 }
 
-pub(crate) fn soak(args: &[String]) -> i32 {
-    let Some((quick, debug)) = crate::flags::quick_and_debug("soak", args) else {
-        return 2;
-    };
+pub(crate) fn soak(flags: QuickDebug) -> i32 {
+    let QuickDebug { quick, debug } = flags;
     let Some(built) = crate::build::build_demo_and_checker(debug) else {
         return 2;
     };
     let binaries = Binaries {
-        demo: built.join("examples/demo"),
+        demo: built.join("demo"),
         checker: built.join("sse-conformance"),
         logs: crate::build::target_dir().join("soak"),
     };

@@ -3,8 +3,6 @@
 //! snapshot), replicas, and a `redis-sentinel`. Tests never touch a Redis they did not
 //! start, except the one named by `SSE_TEST_REDIS_URL` (for runs that bring their own).
 
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,12 +15,7 @@ pub struct RedisServer {
     extra: Vec<String>,
 }
 
-// Each server module holds its own copy, so that a test can include either one alone.
-#[allow(clippy::duplicate_mod)]
-#[path = "process.rs"]
-mod process;
-
-use process::free_port;
+use crate::process::{self, free_port};
 
 impl RedisServer {
     /// Starts one, or panics with a sentence saying what is missing.

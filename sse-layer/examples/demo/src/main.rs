@@ -1,18 +1,16 @@
 //! The sse-layer demo server: a ticker, an LLM-style chat stream, the echo contract and a
 //! benchmark endpoint, served over HTTP/1.1 and h2c on one port.
 //!
-//! `cargo run --release -p sse-layer --example demo -- --addr 127.0.0.1:0 [--heartbeat-ms N] [--cors-origin ORIGIN]`
+//! `cargo run --release -p sse-demo -- --addr 127.0.0.1:0 [--heartbeat-ms N] [--cors-origin ORIGIN]`
 //! `[--redis redis://HOST:PORT | redis+sentinel://HOST:PORT[,HOST:PORT…]/SERVICE]` (built
 //! with `--features redis`: several instances share the hubs through that Redis, or the
 //! primary the Sentinels name) or `[--nats nats://HOST:PORT]` (built with
 //! `--features nats`: through that NATS JetStream).
 
-mod app;
-mod hubs;
-
 use std::time::Duration;
 
 use clap::Parser;
+use sse_demo::{app, hubs};
 use sse_layer::lifecycle::Shutdown;
 use sse_layer::{SseCors, SseLayer};
 

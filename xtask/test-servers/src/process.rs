@@ -1,7 +1,5 @@
 //! What the private servers of the tests share: a free port, and signals to a child.
 
-#![allow(dead_code)]
-
 use std::net::TcpListener;
 use std::process::Child;
 

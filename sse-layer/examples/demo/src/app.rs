@@ -1,6 +1,5 @@
-//! The demo's routes, as one tower service behind `SseLayer`. Kept apart from `main.rs`
-//! so the integration tests serve exactly the same thing. Each route's contract is its
-//! own file under `routes/`.
+//! The demo's routing table, as one tower service behind `SseLayer`, and the serve loop.
+//! Each route's contract is its own file under `routes/`.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -14,28 +13,11 @@ use tower::{service_fn, Layer, Service};
 
 use crate::hubs::Hubs;
 
-// Explicit paths: the integration tests include this file from elsewhere.
-#[path = "routes/answer.rs"]
-pub mod answer;
-#[path = "routes/bench.rs"]
-mod bench;
-#[path = "routes/chat.rs"]
-mod chat;
-#[path = "routes/echo.rs"]
-mod echo;
-#[path = "routes/events.rs"]
-mod events;
-#[path = "routes/private.rs"]
-mod private;
-#[path = "routes/topics.rs"]
-mod topics;
-#[path = "routes/vendors.rs"]
-mod vendors;
+use crate::routes::answer::{full, text, Refusal};
+use crate::routes::{bench, chat, echo, events, private, topics, vendors};
 
-pub use answer::Body;
-use answer::{full, text, Refusal};
-#[allow(unused_imports)] // the tests read it
-pub use chat::MAX_PROMPT;
+pub use crate::routes::answer::Body;
+pub use crate::routes::chat::MAX_PROMPT;
 
 const PAGE: &str = include_str!("page.html");
 /// A client that does not read for this long is dropped (heartbeats count as writes).

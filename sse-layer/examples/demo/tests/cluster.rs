@@ -3,28 +3,18 @@
 //! h2c); in memory, the checker fails `resume` and names the instance that did not know
 //! the id.
 
-#![cfg(feature = "redis")]
-
-#[path = "../examples/demo/app.rs"]
-#[allow(dead_code)]
-mod app;
-#[path = "../examples/demo/hubs.rs"]
-#[allow(dead_code)]
-mod hubs;
-#[path = "support/redis_server.rs"]
-mod redis_server;
-
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::Method;
-use redis_server::RedisServer;
 use sse_conformance::checks::{CheckOptions, Status};
 use sse_conformance::client::{observe, Limits, Target};
-use sse_conformance::run::{check, RunOptions};
+use sse_conformance::run::{run_endpoint, RunOptions};
 use sse_conformance::Transcript;
+use sse_demo::{app, hubs};
 use sse_layer::lifecycle::Shutdown;
 use sse_layer::SseLayer;
+use sse_test_servers::RedisServer;
 
 async fn instance(hubs: hubs::Hubs) -> String {
     let layer = SseLayer::new()
@@ -54,7 +44,7 @@ async fn check_resume_via(a: &str, b: &str, h2: bool) -> sse_conformance::report
         },
         allow: Vec::new(),
     };
-    check(&options, &mut |_| {}).await.unwrap()
+    run_endpoint(&options, &mut |_| {}).await.unwrap()
 }
 
 #[tokio::test]

@@ -1,14 +1,6 @@
 //! The demo server's contract (other checks drive it), and the checker's verdict on it:
 //! every check, CORS and echo included, over HTTP/1.1 and h2c, with no failure.
 
-#[path = "../examples/demo/app.rs"]
-#[allow(dead_code)]
-mod app;
-#[path = "../examples/demo/hubs.rs"]
-#[allow(dead_code)]
-mod hubs;
-mod support;
-
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,7 +8,8 @@ use http::Method;
 use sse_conformance::checks::{CheckOptions, Status};
 use sse_conformance::client::{observe, Limits, Target};
 use sse_conformance::parser::Item;
-use sse_conformance::run::{check, RunOptions};
+use sse_conformance::run::{run_endpoint, RunOptions};
+use sse_demo::{app, hubs};
 use sse_layer::{SseCors, SseLayer};
 
 const ORIGIN: &str = "http://localhost:5173";
@@ -84,7 +77,7 @@ async fn the_checker_passes_the_demo_over_http1_and_h2c() {
             },
             allow: Vec::new(),
         };
-        let report = check(&options, &mut |_| {}).await.unwrap();
+        let report = run_endpoint(&options, &mut |_| {}).await.unwrap();
         let not_passed: Vec<_> = report
             .checks
             .iter()

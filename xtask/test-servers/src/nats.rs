@@ -3,8 +3,6 @@
 //! store, a restart from an older copy of the store). Tests never touch a NATS server
 //! they did not start.
 
-#![allow(dead_code)]
-
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -16,12 +14,7 @@ pub struct NatsServer {
     child: Option<Child>,
 }
 
-// Each server module holds its own copy, so that a test can include either one alone.
-#[allow(clippy::duplicate_mod)]
-#[path = "process.rs"]
-mod process;
-
-use process::free_port;
+use crate::process::{self, free_port};
 
 impl NatsServer {
     /// Starts one, or panics with a sentence saying what is missing.
