@@ -6,7 +6,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The project's tasks, in the cargo-xtask pattern.
 #[derive(Debug, Parser)]
-#[command(name = "xtask", bin_name = "cargo xtask", disable_help_subcommand = true)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    disable_help_subcommand = true
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) task: Task,

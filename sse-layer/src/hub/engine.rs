@@ -12,9 +12,9 @@ use tokio::task::AbortHandle;
 
 use super::catch_up::{CatchUp, Source};
 use super::follower::{follow, FollowerConfig};
-use super::hub::{PublishError, Published};
 use super::local::Local;
 use super::pages::Pages;
+use super::published::{PublishError, Published};
 use super::subscribe::Subscribe;
 use super::subscription::Subscription;
 use super::writer::{write, Write};
@@ -145,7 +145,8 @@ impl EngineLink {
     /// cannot answer its id.
     pub(super) fn subscribe(&self, local: &Local, options: Subscribe) -> Subscription {
         self.start();
-        let (subscription, client) = local.subscribe_to_catch_up(options.clone());
+        let (queue, client) = local.register_to_catch_up(options.clone());
+        let subscription = Subscription::new(queue, local.core.clone());
         match client {
             None => subscription,
             Some(client) => subscription.catch_up(CatchUp::new(

@@ -5,11 +5,10 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::hub::{PublishError, Published};
+use super::published::{PublishError, Published};
 use super::queue::{Queue, QueueState};
 use super::state::{close_every, every_queue, Core, Log};
 use super::subscribe::Subscribe;
-use super::subscription::Subscription;
 use crate::event::Event;
 use crate::lifecycle::DisconnectReason;
 use crate::replay::id::{log_id, LogId};
@@ -99,28 +98,30 @@ impl Local {
         .1
     }
 
-    /// A new subscriber: its replay or reset event, then the live events (both taken
-    /// under the lock, so they meet without a gap or a duplicate).
-    pub(super) fn subscribe(&self, options: Subscribe) -> Subscription {
-        self.subscribe_with(options, false).0
+    /// A new subscriber's queue: its replay or reset event, then the live events (both
+    /// taken under the lock, so they meet without a gap or a duplicate). The caller wraps
+    /// it in a `Subscription` (which sits above this file: it may need a catch-up, which
+    /// reads through this file).
+    pub(super) fn register(&self, options: Subscribe) -> Arc<Queue> {
+        self.register_with(options, false).0
     }
 
-    /// As [`subscribe`](Self::subscribe), except that an `<epoch>-<seq>` id the local log
-    /// cannot resume from gets no reset: the subscription is registered to catch up
-    /// (taking no live events yet), and the id is returned for the caller to judge
-    /// against a shared log.
-    pub(crate) fn subscribe_to_catch_up(
+    /// As [`register`](Self::register), except that an `<epoch>-<seq>` id the local log
+    /// cannot resume from gets no reset: the queue is registered to catch up (taking no
+    /// live events yet), and the id is returned for the caller to judge against a shared
+    /// log.
+    pub(crate) fn register_to_catch_up(
         &self,
         options: Subscribe,
-    ) -> (Subscription, Option<(String, u64)>) {
-        self.subscribe_with(options, true)
+    ) -> (Arc<Queue>, Option<(String, u64)>) {
+        self.register_with(options, true)
     }
 
-    fn subscribe_with(
+    fn register_with(
         &self,
         options: Subscribe,
         defer: bool,
-    ) -> (Subscription, Option<(String, u64)>) {
+    ) -> (Arc<Queue>, Option<(String, u64)>) {
         let core = &*self.core;
         let metrics = &core.metrics;
         let mut state = core.lock();
@@ -159,7 +160,7 @@ impl Local {
         drop(state);
         core.live.fetch_add(1, Ordering::Relaxed);
         metrics.subscribers.increment(1.0);
-        (Subscription::new(queue, self.core.clone()), deferred)
+        (queue, deferred)
     }
 
     /// A shared hub's follower read its engine for the first time: the window it keeps
@@ -298,11 +299,11 @@ mod tests {
     #[test]
     fn dropped_subscriptions_are_swept_without_a_publish() {
         let hub = super::super::Hub::builder().build_local(false);
-        let keep: Vec<_> = (0..100)
-            .map(|_| hub.subscribe(Subscribe::topic("t")))
-            .collect();
+        let subscribe =
+            |options| super::super::Subscription::new(hub.register(options), hub.core.clone());
+        let keep: Vec<_> = (0..100).map(|_| subscribe(Subscribe::topic("t"))).collect();
         let churn: Vec<_> = (0..1000)
-            .map(|n| hub.subscribe(Subscribe::topic(format!("t{}", n % 3)).and_topic("t")))
+            .map(|n| subscribe(Subscribe::topic(format!("t{}", n % 3)).and_topic("t")))
             .collect();
         drop(churn);
         // Dead entries never outnumber the open ones (plus a small floor).

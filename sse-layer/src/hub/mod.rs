@@ -27,7 +27,9 @@
 //! ```
 //!
 //! Where things are: publishing and subscribing in `hub.rs` ([`Hub`]), over this
-//! instance's delivery in `local.rs`; how a hub is made, and its engine chosen, in
+//! instance's delivery in `local.rs` (which registers a subscriber's queue; the
+//! [`Subscription`] around it is made above it); what a publish answers in
+//! `published.rs`; how a hub is made, and its engine chosen, in
 //! `builder.rs` ([`HubBuilder`]); what the clones of the delivery core share (the lock,
 //! the subscriber lists, delivery, sweeping, idempotency keys) in `state.rs`, which the
 //! other files build on; a subscriber's options in [`Subscribe`]; the queue, its
@@ -45,6 +47,7 @@ mod follower;
 mod hub;
 mod local;
 mod pages;
+mod published;
 mod queue;
 mod state;
 mod subscribe;
@@ -52,7 +55,8 @@ mod subscription;
 mod writer;
 
 pub use builder::HubBuilder;
-pub use hub::{Hub, PublishError, Published};
+pub use hub::Hub;
+pub use published::{PublishError, Published};
 pub use queue::{Overflow, QueueLimits};
 pub use subscribe::Subscribe;
 pub use subscription::Subscription;
