@@ -94,8 +94,9 @@ pub struct ProbeAnswer {
     pub sent: String,
     /// The request's [`read_as_stream`](ProbeRequest::read_as_stream).
     pub read_as_stream: bool,
-    /// The response, or why none came.
-    pub answer: Result<Transcript, String>,
+    /// The response, or why none came (read through [`response`](Self::response); not
+    /// public, so that it cannot change under the analysis made of it).
+    answer: Result<Transcript, String>,
     /// What a client made of the response: parsed once, when first asked for, then shared
     /// by the check that made the probe, the checks of each stream and the report.
     analysis: OnceLock<Analysis>,
