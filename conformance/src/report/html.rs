@@ -10,7 +10,8 @@
 use std::fmt::Write;
 
 use super::markup::{counts, escape};
-use super::{Observed, Report, DRAWN_MARKS};
+use super::observed::{Observed, DRAWN_MARKS};
+use super::verdicts::Report;
 use crate::transcript::End;
 
 const WIDTH: f64 = 1000.0;

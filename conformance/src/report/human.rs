@@ -8,7 +8,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Effects, Style};
 
 use super::markup::counts;
-use super::Report;
+use super::verdicts::Report;
 use crate::checks::Status;
 
 const GREEN: Style = AnsiColor::Green.on_default();

@@ -1,7 +1,7 @@
 //! The JSON report (`--format json`): the [`Report`] as one object, every check with its
 //! status, severity, spec section, message and evidence, then the summary.
 
-use super::Report;
+use super::verdicts::Report;
 
 /// Renders the report as one pretty-printed JSON object (the timeline's observations are
 /// not part of it).

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::markup::escape;
-use super::Report;
+use super::verdicts::Report;
 use crate::checks::Status;
 
 /// Renders the report as a JUnit `<testsuite>`.

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use super::verdicts::Summary;
+
 /// Text that can neither open a tag nor leave an attribute value, and is valid XML 1.0:
 /// the five markup characters become entities, and the control characters XML 1.0
 /// cannot carry at all become U+FFFD (tab and line breaks stay).
@@ -22,7 +24,7 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 /// `12 pass, 1 warn, 2 fail (1 allowed), 3 skip`.
-pub(crate) fn counts(summary: &super::Summary) -> String {
+pub(crate) fn counts(summary: &Summary) -> String {
     let mut line = format!(
         "{} pass, {} warn, {} fail",
         summary.pass, summary.warn, summary.fail

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::bed::{Instance, RedisNode, SentinelNode};
+use super::row::Row;
 use super::watch::{describe, short_id, Seen, Watch};
-use super::Row;
 use crate::requests::{post_publish, publish, seq};
 
 const TOPIC: &str = "chaos";

@@ -15,37 +15,14 @@
 
 mod bed;
 mod faults;
+mod row;
 mod watch;
 
 use std::time::Duration;
 
 use crate::flags::QuickDebug;
 use faults::{Ctx, OtherFault, TopicFault};
-
-/// One line of the table.
-pub(crate) struct Row {
-    pub(crate) fault: String,
-    pub(crate) connected: String,
-    pub(crate) reconnecting: String,
-    /// From the engine answering again to the connected client's first event after.
-    pub(crate) recovered: Option<Duration>,
-    /// Publishes refused (503) after the engine answered again.
-    pub(crate) refused: usize,
-    pub(crate) verdict: Result<String, String>,
-}
-
-impl Row {
-    fn new(fault: &str) -> Self {
-        Self {
-            fault: fault.to_owned(),
-            connected: "—".into(),
-            reconnecting: "—".into(),
-            recovered: None,
-            refused: 0,
-            verdict: Err("did not run".into()),
-        }
-    }
-}
+use row::Row;
 
 pub(crate) fn chaos(flags: QuickDebug) -> i32 {
     let QuickDebug { quick, debug } = flags;

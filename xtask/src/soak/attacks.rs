@@ -8,8 +8,8 @@ use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
+use super::case::{Binaries, Row, Scale};
 use super::measure::{normal_client, Sampler};
-use super::{Binaries, Row, Scale};
 
 /// The demo server under attack; killed when dropped.
 pub(crate) struct Demo {

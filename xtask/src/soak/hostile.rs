@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::{Binaries, Row, Scale};
+use super::case::{Binaries, Row, Scale};
 
 /// The checker may use at most this much memory against any server.
 const MEMORY_BOUND_MIB: f64 = 256.0;
