@@ -1,8 +1,9 @@
 //! Fields into an event: the spec's "process the field" and "dispatch the event" steps,
 //! on the data, event type and last-event-id buffers.
 //!
-//! Lines reach this module whole and split into a name and a value (see `decode.rs`);
-//! nothing here knows about chunks or line breaks.
+//! Lines reach this module split into a name and a value by `decode.rs`, which also
+//! strips line breaks; only a long `data` line comes in pieces (`data_piece`, then
+//! `end_data_line`), so that its value is copied once.
 
 use std::borrow::Cow;
 
