@@ -3,7 +3,7 @@
 //! `on_engines!` runs it on those it applies to: everything that involves one instance
 //! or several on one engine on all three (in memory "several instances" are clones of one
 //! hub), and what involves a server going away, coming back or losing its data on the
-//! shared engines. Redis's own faults (Sentinel, replicas, snapshots, eviction, killed
+//! shared engines. Redis's own faults (Sentinel, replicas, eviction, killed
 //! connections) are in `engine_faults.rs` and `redis_engine.rs`, NATS's in
 //! `nats_engine.rs`.
 
@@ -78,6 +78,7 @@ on_engines! {
     trimmed_past_the_client_is_expired_and_after_a_loss_old_ids_are_lost: redis nats;
     the_engine_down_then_back_with_its_data_loses_nothing_and_repeats_nothing: redis nats;
     the_engine_back_without_its_data_resets_the_streams_that_lost_events: redis nats;
+    a_restart_from_an_older_copy_never_reuses_an_id: redis nats;
     a_resume_waits_for_the_engine_with_the_stream_open: redis nats;
     dropping_the_last_hub_ends_its_streams_instead_of_leaving_them_silent: redis nats;
     resumes_abandoned_while_the_engine_is_down_leave_nothing_behind: redis nats;
@@ -365,6 +366,49 @@ async fn the_engine_down_then_back_with_its_data_loses_nothing_and_repeats_nothi
     assert_eq!(data(&after), ["6", "7", "8"]);
     assert!(!reader.ended);
     assert_eq!(seq(&after[0].last_event_id), 6);
+}
+
+/// SIGKILL, and back from a copy older than the last events (Redis: an RDB snapshot;
+/// NATS: a copy of the store): those events are gone under the same epoch.
+async fn a_restart_from_an_older_copy_never_reuses_an_id(mut engine: impl SharedEngine) {
+    let name = unique_name("snapshot");
+    let (a, b) = (engine.hub(&name), engine.hub(&name));
+    settle().await;
+    let mut live = Reader::new(b.subscribe(Subscribe::new()));
+    let mut ids = vec![String::new()];
+    for n in 1..=5 {
+        ids.push(publish(&a, "t", &n.to_string()).await);
+    }
+    engine.checkpoint();
+    for n in 6..=8 {
+        ids.push(publish(&a, "t", &n.to_string()).await);
+    }
+    assert_eq!(live.take(8).await.len(), 8);
+    // SIGKILL, and back from the copy: events 6 to 8 are gone, the epoch is the same.
+    engine.kill_back_to_checkpoint();
+    let next = publish_until_accepted(&a, "9").await;
+    assert_eq!(next.seq, 6, "numbering goes on from what survived");
+    assert!(!ids.contains(&next.id), "{} was given before", next.id);
+    assert_ne!(
+        epoch(&next.id),
+        epoch(&ids[1]),
+        "a new epoch fences the old one"
+    );
+    let cursor = format!("{}-5", epoch(&next.id));
+    // The open stream had 6 to 8: told, then the new event.
+    let got = live.take(2).await;
+    assert_eq!(got[0].event_type, "reset", "the live stream: {got:?}");
+    assert_lost_reset(&got[0], &cursor);
+    assert_eq!(got[1].last_event_id, next.id);
+    assert!(!live.ended);
+    // A client holding a lost id, on an old or a new instance: told, then the new event.
+    // (The old instances' followers have seen the fence by then: one that has not yet
+    // answers from its window, and its stream gets the reset when it does.)
+    delivered(&a, &next.id).await;
+    let c = engine.hub(&name);
+    for instance in [&a, &b, &c] {
+        assert_resumes_after_a_partial_loss(instance, &ids, &next, &cursor).await;
+    }
 }
 
 async fn the_engine_back_without_its_data_resets_the_streams_that_lost_events(

@@ -39,6 +39,11 @@ pub trait SharedEngine: TestEngine {
     fn restart(&mut self);
     /// Everything the server held is gone (it may be briefly unreachable meanwhile).
     fn lose_everything(&mut self);
+    /// Keeps a copy of what the server holds now, as a backup would.
+    fn checkpoint(&mut self);
+    /// SIGKILL, and back from the last [`checkpoint`](Self::checkpoint): what came after
+    /// it is gone, under the same epoch.
+    fn kill_back_to_checkpoint(&mut self);
 }
 
 /// One process: hubs in memory.
@@ -116,16 +121,26 @@ impl SharedEngine for Redis {
     fn lose_everything(&mut self) {
         assert_eq!(self.0.cli(&["FLUSHALL"]).as_deref(), Some("OK"));
     }
+
+    /// An RDB snapshot: what Redis loads when it restarts.
+    fn checkpoint(&mut self) {
+        assert_eq!(self.0.cli(&["SAVE"]).as_deref(), Some("OK"));
+    }
+
+    fn kill_back_to_checkpoint(&mut self) {
+        self.0.kill();
+        self.0.restart();
+    }
 }
 
-/// A private `nats-server -js`.
+/// A private `nats-server -js`, and the copy of its store the last checkpoint made.
 #[cfg(feature = "nats")]
-pub struct Nats(pub sse_test_servers::NatsServer);
+pub struct Nats(pub sse_test_servers::NatsServer, Option<std::path::PathBuf>);
 
 #[cfg(feature = "nats")]
 impl TestEngine for Nats {
     fn start() -> Self {
-        Self(sse_test_servers::NatsServer::start())
+        Self(sse_test_servers::NatsServer::start(), None)
     }
 
     fn hub_with(
@@ -155,6 +170,19 @@ impl SharedEngine for Nats {
     /// The store deleted while the server is down: it comes back empty.
     fn lose_everything(&mut self) {
         self.0.stop(false);
+        self.0.restart();
+    }
+
+    /// The store's files copied (the server frozen meanwhile), once it has had a moment
+    /// to write out what it acknowledged.
+    fn checkpoint(&mut self) {
+        std::thread::sleep(Duration::from_millis(300));
+        self.1 = Some(self.0.snapshot());
+    }
+
+    fn kill_back_to_checkpoint(&mut self) {
+        self.0.kill();
+        self.0.restore(self.1.as_ref().expect("a checkpoint first"));
         self.0.restart();
     }
 }
