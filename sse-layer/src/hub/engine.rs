@@ -109,9 +109,6 @@ impl EngineLink {
         event: Event,
     ) -> Result<Published, PublishError> {
         self.start();
-        if event.id_str().is_some() {
-            return Err(PublishError::IdSet);
-        }
         let append = Append {
             topic: topic.to_owned(),
             key: key.map(str::to_owned),

@@ -173,6 +173,10 @@ impl Hub {
         once: Option<&str>,
         event: Event,
     ) -> Result<Published, PublishError> {
+        // The hub gives ids, whatever the engine: checked once, before either path.
+        if event.id_str().is_some() {
+            return Err(PublishError::IdSet);
+        }
         match &self.engine {
             None => self.local.publish(topic, key, once, event),
             Some(engine) => engine.publish(topic, key, once, event).await,

@@ -42,11 +42,9 @@ impl Local {
         once: Option<&str>,
         event: Event,
     ) -> Result<Published, PublishError> {
-        if event.id_str().is_some() {
-            return Err(PublishError::IdSet);
-        }
-        // Encoded without its id, then given it: the one path every engine's events take,
-        // so the fields come in the same order whoever numbered the event.
+        // Encoded without its id (`Hub` refused an event that carries one), then given
+        // it: the one path every engine's events take, so the fields come in the same
+        // order whoever numbered the event.
         let body = event.encode();
         let core = &*self.core;
         let mut state = core.lock();
